@@ -1,0 +1,39 @@
+# One set of commands for developers and CI.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint typecheck unit demo bench clean hadolint
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check connector tests benchmarks
+	$(BIN)/ruff format --check connector tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy connector
+
+hadolint: $(STAMP)
+	$(BIN)/hadolint Dockerfile
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint typecheck hadolint unit
+
+demo: $(STAMP)
+	$(BIN)/nps-connector demo
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/sandbox_bench.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
