@@ -1,0 +1,634 @@
+"""The local SQLite ledger: answers, contacts, companies, cursors, values written, task ledger, runs.
+
+One connection per `Ledger`, in autocommit mode with explicit transactions (`with ledger.transaction():`,
+nestable through savepoints); every write method is one transaction of its own, or part of the caller's.
+Times are stored as integer epoch milliseconds UTC and handed out as tz-aware UTC datetimes.
+The schema is versioned by `PRAGMA user_version` and migrated forward on open.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self, cast
+
+from connector.errors import ConfigError, LockHeldError
+
+TaskState = Literal["intent", "created"]
+TaskStatus = Literal["open", "completed"]
+TaskKind = Literal["answer", "at_risk"]
+
+# Each migration is a list of statements run in one transaction; append, never edit a released one.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE answers (
+            submission_id TEXT PRIMARY KEY,
+            contact_id TEXT,
+            survey_type TEXT NOT NULL,
+            survey_id TEXT NOT NULL,
+            survey_name TEXT NOT NULL,
+            raw_value TEXT,
+            submitted_at INTEGER NOT NULL,
+            modified_at INTEGER NOT NULL,
+            content TEXT NOT NULL
+        )""",
+        "CREATE INDEX answers_submitted_at ON answers (submitted_at)",
+        """CREATE TABLE contacts (
+            contact_id TEXT PRIMARY KEY,
+            email TEXT,
+            firstname TEXT,
+            lastname TEXT,
+            owner_id TEXT,
+            company_id TEXT,
+            "exists" INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER
+        )""",
+        "CREATE TABLE aliases (old_id TEXT PRIMARY KEY, contact_id TEXT NOT NULL)",
+        "CREATE TABLE companies (company_id TEXT PRIMARY KEY, name TEXT, owner_id TEXT)",
+        "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE written (
+            object_type TEXT NOT NULL,
+            object_id TEXT NOT NULL,
+            property TEXT NOT NULL,
+            value TEXT NOT NULL,
+            written_at INTEGER NOT NULL,
+            PRIMARY KEY (object_type, object_id, property)
+        )""",
+        """CREATE TABLE tasks (
+            submission_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('intent', 'created')),
+            task_id TEXT,
+            contact_id TEXT,
+            company_id TEXT,
+            owner_id TEXT,
+            due_at INTEGER NOT NULL,
+            intent_at INTEGER NOT NULL,
+            created_at INTEGER,
+            status TEXT CHECK (status IN ('open', 'completed')),
+            kind TEXT NOT NULL DEFAULT 'answer'
+        )""",
+        "CREATE INDEX tasks_task_id ON tasks (task_id)",
+        """CREATE TABLE runs (
+            run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            command TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            exit_code INTEGER,
+            summary TEXT NOT NULL DEFAULT '{}'
+        )""",
+    ),
+)
+
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def _ms(moment: datetime) -> int:
+    if moment.utcoffset() is None:
+        raise ValueError("the ledger stores instants: give a timezone-aware datetime")
+    return (moment - _EPOCH) // _MS
+
+
+def _dt(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def _opt_dt(ms: int | None) -> datetime | None:
+    return None if ms is None else _dt(ms)
+
+
+def _opt_ms(moment: datetime | None) -> int | None:
+    return None if moment is None else _ms(moment)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """One feedback submission as pulled from HubSpot (valid or not: scoring decides)."""
+
+    submission_id: str
+    contact_id: str | None
+    survey_type: str
+    survey_id: str
+    survey_name: str
+    raw_value: str | None
+    submitted_at: datetime
+    modified_at: datetime
+    content: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """A contact as last seen in HubSpot; `exists` is False once HubSpot says it is gone."""
+
+    contact_id: str
+    email: str | None = None
+    firstname: str | None = None
+    lastname: str | None = None
+    owner_id: str | None = None
+    company_id: str | None = None
+    exists: bool = True
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyRow:
+    """A company as last seen in HubSpot."""
+
+    company_id: str
+    name: str | None = None
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskIntent:
+    """A follow-up task about to be created; `submission_id` is the synthetic key for at-risk tasks."""
+
+    submission_id: str
+    contact_id: str | None
+    due_at: datetime
+    company_id: str | None = None
+    owner_id: str | None = None
+    kind: TaskKind = "answer"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """A follow-up task in the ledger: intended (`state='intent'`) or confirmed created in HubSpot."""
+
+    submission_id: str
+    state: TaskState
+    task_id: str | None
+    contact_id: str | None
+    company_id: str | None
+    owner_id: str | None
+    due_at: datetime
+    intent_at: datetime
+    created_at: datetime | None = None
+    status: TaskStatus | None = None
+    kind: TaskKind = "answer"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """One recorded command run; `finished_at`/`exit_code` stay None when the run died."""
+
+    run_id: int
+    command: str
+    started_at: datetime
+    finished_at: datetime | None
+    exit_code: int | None
+    summary: dict[str, Any]
+
+
+_ANSWER_COLUMNS = (
+    "submission_id, contact_id, survey_type, survey_id, survey_name, raw_value, submitted_at, modified_at, content"
+)
+_CONTACT_COLUMNS = 'contact_id, email, firstname, lastname, owner_id, company_id, "exists", updated_at'
+_TASK_COLUMNS = (
+    "submission_id, state, task_id, contact_id, company_id, owner_id, due_at, intent_at, created_at, status, kind"
+)
+
+
+def _task(row: tuple[Any, ...]) -> TaskRow:
+    return TaskRow(
+        submission_id=row[0],
+        state=cast(TaskState, row[1]),
+        task_id=row[2],
+        contact_id=row[3],
+        company_id=row[4],
+        owner_id=row[5],
+        due_at=_dt(row[6]),
+        intent_at=_dt(row[7]),
+        created_at=_opt_dt(row[8]),
+        status=cast(TaskStatus | None, row[9]),
+        kind=cast(TaskKind, row[10]),
+    )
+
+
+class Ledger:
+    """The connector's local state in one SQLite file; open it, use it, `close()` it (or use `with`)."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._depth = 0
+        self._conn = self._connect()
+        try:
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @property
+    def lock_path(self) -> Path:
+        """The sibling file whose OS lock marks a run in progress."""
+        return Path(f"{self.path}.lock")
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"{self.path}: cannot open the ledger: {exc}") from None
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed task intent must survive a power cut before HubSpot is called.
+            conn.execute("PRAGMA synchronous=FULL")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ConfigError(f"{self.path}: not a usable ledger file: {exc}") from None
+        return conn
+
+    def _migrate(self) -> None:
+        version = self._user_version()
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise ConfigError(self._too_new(version))
+        with self.transaction():
+            # Read again under the write lock: another process may have migrated meanwhile.
+            version = self._user_version()
+            if version > SCHEMA_VERSION:
+                raise ConfigError(self._too_new(version))
+            for statements in _MIGRATIONS[version:]:
+                for statement in statements:
+                    self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _user_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _too_new(self, version: int) -> str:
+        return (
+            f"{self.path}: ledger schema version {version} is newer than this connector supports "
+            f"({SCHEMA_VERSION}); upgrade the connector or point ledger.path at another file"
+        )
+
+    def schema_version(self) -> int:
+        """Return the file's schema version (`PRAGMA user_version`)."""
+        return self._user_version()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one transaction (a savepoint when nested); roll back if it raises."""
+        depth = self._depth
+        self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth = depth
+            if depth == 0:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+            elif self._conn.in_transaction:
+                self._conn.execute(f"ROLLBACK TO sp{depth}")
+                self._conn.execute(f"RELEASE sp{depth}")
+            raise
+        self._depth = depth
+        self._conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the run lock (flock on `<path>.lock`, released by the OS if the process dies)."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ConfigError(f"{self.lock_path}: cannot open the lock file: {exc.strerror}") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                raise LockHeldError(f"another run holds the lock on {self.lock_path} (pid {holder})") from None
+            # The pid is only for the message above; the lock itself is the flock, not the file content.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    # answers
+
+    def upsert_answers(self, rows: Sequence[AnswerRow]) -> None:
+        """Insert or replace answers by submission id."""
+        with self.transaction():
+            self._conn.executemany(
+                f"INSERT INTO answers ({_ANSWER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (submission_id) DO UPDATE SET contact_id = excluded.contact_id, "
+                "survey_type = excluded.survey_type, survey_id = excluded.survey_id, "
+                "survey_name = excluded.survey_name, raw_value = excluded.raw_value, "
+                "submitted_at = excluded.submitted_at, modified_at = excluded.modified_at, "
+                "content = excluded.content",
+                (
+                    (
+                        r.submission_id,
+                        r.contact_id,
+                        r.survey_type,
+                        r.survey_id,
+                        r.survey_name,
+                        r.raw_value,
+                        _ms(r.submitted_at),
+                        _ms(r.modified_at),
+                        r.content,
+                    )
+                    for r in rows
+                ),
+            )
+
+    def answers(self, survey_type: str | None = None) -> list[AnswerRow]:
+        """Return all answers (of one survey type if given), ordered by submission time then id."""
+        sql = f"SELECT {_ANSWER_COLUMNS} FROM answers"
+        params: tuple[str, ...] = ()
+        if survey_type is not None:
+            sql += " WHERE survey_type = ?"
+            params = (survey_type,)
+        cursor = self._conn.execute(sql + " ORDER BY submitted_at, submission_id", params)
+        return [
+            AnswerRow(row[0], row[1], row[2], row[3], row[4], row[5], _dt(row[6]), _dt(row[7]), row[8])
+            for row in cursor
+        ]
+
+    def delete_answers_submitted_between(self, since: datetime | None, until: datetime | None) -> int:
+        """Delete answers submitted in [since, until) (open-ended where None); return how many."""
+        with self.transaction():
+            cursor = self._conn.execute(
+                "DELETE FROM answers WHERE (? IS NULL OR submitted_at >= ?) AND (? IS NULL OR submitted_at < ?)",
+                (_opt_ms(since), _opt_ms(since), _opt_ms(until), _opt_ms(until)),
+            )
+        return cursor.rowcount
+
+    def count_answers(self) -> int:
+        """Return the number of answers stored."""
+        return int(self._conn.execute("SELECT count(*) FROM answers").fetchone()[0])
+
+    # contacts, aliases, companies
+
+    def upsert_contacts(self, rows: Sequence[ContactRow]) -> None:
+        """Insert or replace contacts by id."""
+        with self.transaction():
+            self._conn.executemany(
+                f"INSERT OR REPLACE INTO contacts ({_CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        r.contact_id,
+                        r.email,
+                        r.firstname,
+                        r.lastname,
+                        r.owner_id,
+                        r.company_id,
+                        int(r.exists),
+                        _opt_ms(r.updated_at),
+                    )
+                    for r in rows
+                ),
+            )
+
+    def contacts(self) -> dict[str, ContactRow]:
+        """Return every known contact by id (deleted ones included, with `exists=False`)."""
+        return {
+            row[0]: ContactRow(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), _opt_dt(row[7]))
+            for row in self._conn.execute(f"SELECT {_CONTACT_COLUMNS} FROM contacts")
+        }
+
+    def mark_contacts_missing(self, contact_ids: Iterable[str]) -> None:
+        """Record that HubSpot no longer has these contacts (adds a row for ids never seen)."""
+        with self.transaction():
+            self._conn.executemany(
+                'INSERT INTO contacts (contact_id, "exists") VALUES (?, 0) '
+                'ON CONFLICT (contact_id) DO UPDATE SET "exists" = 0',
+                ((contact_id,) for contact_id in contact_ids),
+            )
+
+    def add_aliases(self, aliases: Mapping[str, str]) -> None:
+        """Record merged contact ids: old id → surviving id."""
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO aliases (old_id, contact_id) VALUES (?, ?)",
+                ((old, new) for old, new in aliases.items() if old != new),
+            )
+
+    def aliases(self) -> dict[str, str]:
+        """Return every old id mapped to its final surviving id (chains of merges followed)."""
+        direct = dict(self._conn.execute("SELECT old_id, contact_id FROM aliases").fetchall())
+        return {old: _follow(direct, old) for old in direct}
+
+    def resolve_contact(self, contact_id: str) -> str:
+        """Return the surviving id for a contact id (itself when it was never merged away)."""
+        seen = {contact_id}
+        current = contact_id
+        while True:
+            row = self._conn.execute("SELECT contact_id FROM aliases WHERE old_id = ?", (current,)).fetchone()
+            if row is None or row[0] in seen:
+                return current
+            current = row[0]
+            seen.add(current)
+
+    def upsert_companies(self, rows: Sequence[CompanyRow]) -> None:
+        """Insert or replace companies by id."""
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO companies (company_id, name, owner_id) VALUES (?, ?, ?)",
+                ((r.company_id, r.name, r.owner_id) for r in rows),
+            )
+
+    def companies(self) -> dict[str, CompanyRow]:
+        """Return every known company by id."""
+        return {
+            row[0]: CompanyRow(row[0], row[1], row[2])
+            for row in self._conn.execute("SELECT company_id, name, owner_id FROM companies")
+        }
+
+    # cursors
+
+    def get_cursor(self, name: str) -> str | None:
+        """Return a named cursor's value, or None when never set."""
+        row = self._conn.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_cursor(self, name: str, value: str) -> None:
+        """Set a named cursor."""
+        with self.transaction():
+            self._conn.execute("INSERT OR REPLACE INTO cursors (name, value) VALUES (?, ?)", (name, value))
+
+    # values last written to HubSpot
+
+    def written_values(self, object_type: str) -> dict[str, dict[str, str]]:
+        """Return the values last written per object id and property."""
+        result: dict[str, dict[str, str]] = {}
+        for object_id, prop, value in self._conn.execute(
+            "SELECT object_id, property, value FROM written WHERE object_type = ?", (object_type,)
+        ):
+            result.setdefault(object_id, {})[prop] = value
+        return result
+
+    def record_written(self, object_type: str, values: Mapping[str, Mapping[str, str]]) -> None:
+        """Record values HubSpot confirmed, per object id and property."""
+        now = _ms(self._clock())
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO written (object_type, object_id, property, value, written_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    (object_type, object_id, prop, value, now)
+                    for object_id, props in values.items()
+                    for prop, value in props.items()
+                ),
+            )
+
+    def forget_written(self, object_type: str, object_ids: Iterable[str] | None = None) -> None:
+        """Forget what was written for an object type (only for these ids when given)."""
+        with self.transaction():
+            if object_ids is None:
+                self._conn.execute("DELETE FROM written WHERE object_type = ?", (object_type,))
+            else:
+                self._conn.executemany(
+                    "DELETE FROM written WHERE object_type = ? AND object_id = ?",
+                    ((object_type, object_id) for object_id in object_ids),
+                )
+
+    # follow-up tasks
+
+    def record_task_intents(self, intents: Sequence[TaskIntent]) -> int:
+        """Record tasks about to be created (keys already present are left alone); return how many are new."""
+        now = _ms(self._clock())
+        with self.transaction():
+            cursor = self._conn.executemany(
+                "INSERT OR IGNORE INTO tasks (submission_id, state, contact_id, company_id, owner_id, "
+                "due_at, intent_at, kind) VALUES (?, 'intent', ?, ?, ?, ?, ?, ?)",
+                (
+                    (i.submission_id, i.contact_id, i.company_id, i.owner_id, _ms(i.due_at), now, i.kind)
+                    for i in intents
+                ),
+            )
+        return max(cursor.rowcount, 0)
+
+    def confirm_tasks(self, task_ids: Mapping[str, str]) -> None:
+        """Mark intents as created in HubSpot: key → HubSpot task id (unknown keys are ignored)."""
+        now = _ms(self._clock())
+        with self.transaction():
+            self._conn.executemany(
+                "UPDATE tasks SET state = 'created', task_id = ?, created_at = ?, "
+                "status = coalesce(status, 'open') WHERE submission_id = ?",
+                ((task_id, now, key) for key, task_id in task_ids.items()),
+            )
+
+    def adopt_tasks(self, rows: Sequence[TaskRow]) -> None:
+        """Store tasks found in HubSpot (e.g. after the ledger was lost), replacing rows with the same key."""
+        with self.transaction():
+            self._conn.executemany(
+                f"INSERT OR REPLACE INTO tasks ({_TASK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        r.submission_id,
+                        r.state,
+                        r.task_id,
+                        r.contact_id,
+                        r.company_id,
+                        r.owner_id,
+                        _ms(r.due_at),
+                        _ms(r.intent_at),
+                        _opt_ms(r.created_at),
+                        r.status,
+                        r.kind,
+                    )
+                    for r in rows
+                ),
+            )
+
+    def pending_intents(self) -> list[TaskRow]:
+        """Return intents not yet confirmed: the HubSpot call may or may not have happened."""
+        cursor = self._conn.execute(
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = 'intent' ORDER BY intent_at, submission_id"
+        )
+        return [_task(row) for row in cursor]
+
+    def tasks(self) -> list[TaskRow]:
+        """Return every task row, intents included."""
+        cursor = self._conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks ORDER BY intent_at, submission_id")
+        return [_task(row) for row in cursor]
+
+    def set_task_status(self, statuses: Mapping[str, TaskStatus]) -> None:
+        """Record HubSpot task statuses: task id → 'open' | 'completed'."""
+        for status in statuses.values():
+            if status not in ("open", "completed"):
+                raise ValueError(f"task status must be 'open' or 'completed', not {status!r}")
+        with self.transaction():
+            self._conn.executemany(
+                "UPDATE tasks SET status = ? WHERE task_id = ?",
+                ((status, task_id) for task_id, status in statuses.items()),
+            )
+
+    def drop_intents(self, keys: Iterable[str]) -> None:
+        """Delete unconfirmed intents (created tasks are never dropped)."""
+        with self.transaction():
+            self._conn.executemany(
+                "DELETE FROM tasks WHERE submission_id = ? AND state = 'intent'", ((key,) for key in keys)
+            )
+
+    # runs
+
+    def start_run(self, command: str) -> int:
+        """Record the start of a command run; return its id."""
+        with self.transaction():
+            cursor = self._conn.execute(
+                "INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, _ms(self._clock()))
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, exit_code: int, summary: Mapping[str, Any]) -> None:
+        """Record a run's end, exit code and JSON summary."""
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE runs SET finished_at = ?, exit_code = ?, summary = ? WHERE run_id = ?",
+                (_ms(self._clock()), exit_code, json.dumps(summary, sort_keys=True, default=str), run_id),
+            )
+
+    def last_runs(self, n: int = 10) -> list[RunRow]:
+        """Return the latest n runs, newest first."""
+        cursor = self._conn.execute(
+            "SELECT run_id, command, started_at, finished_at, exit_code, summary FROM runs "
+            "ORDER BY run_id DESC LIMIT ?",
+            (n,),
+        )
+        return [RunRow(row[0], row[1], _dt(row[2]), _opt_dt(row[3]), row[4], json.loads(row[5])) for row in cursor]
+
+
+def _follow(direct: Mapping[str, str], contact_id: str) -> str:
+    seen = {contact_id}
+    current = contact_id
+    while current in direct and direct[current] not in seen:
+        current = direct[current]
+        seen.add(current)
+    return current

@@ -1,0 +1,266 @@
+"""The connector's HubSpot property group and property definitions: names, types, labels.
+
+Pure data: `setup` (elsewhere) turns these into API calls and compares them with what a portal has.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+ObjectType = Literal["contacts", "companies"]
+ValueKind = Literal["number", "enumeration", "datetime", "string"]
+FieldType = Literal["number", "select", "date", "text"]
+
+# HubSpot internal names: lowercase, start with a letter, no spaces or dashes.
+_NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
+
+# HubSpot accepts only these type/fieldType pairs for the kinds of value we write.
+VALID_FIELD_TYPES: dict[ValueKind, FieldType] = {
+    "number": "number",
+    "enumeration": "select",
+    "datetime": "date",
+    "string": "text",
+}
+
+CATEGORY_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("promoter", "Promoter"),
+    ("passive", "Passive"),
+    ("detractor", "Detractor"),
+)
+FOLLOWUP_OPTIONS: tuple[tuple[str, str], ...] = (("open", "Open"), ("completed", "Completed"))
+
+_CONTACT_FIELDS = (
+    "contact_score",
+    "contact_category",
+    "contact_last_response_date",
+    "contact_response_count",
+    "contact_followup_status",
+    "contact_followup_due_date",
+)
+_COMPANY_FIELDS = (
+    "company_score",
+    "company_category",
+    "company_responses",
+    "company_promoters",
+    "company_passives",
+    "company_detractors",
+    "company_margin_of_error",
+    "company_trend",
+    "company_last_response_date",
+)
+
+
+class PropertyNames(BaseModel):
+    """Internal names of the property group and of every property the connector writes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group: str = "nps"
+    group_label: str = "NPS"
+
+    contact_score: str = "nps_score"
+    contact_category: str = "nps_category"
+    contact_last_response_date: str = "nps_last_response_date"
+    contact_response_count: str = "nps_response_count"
+    contact_followup_status: str = "nps_followup_status"
+    contact_followup_due_date: str = "nps_followup_due_date"
+
+    company_score: str = "nps_company_score"
+    company_category: str = "nps_company_category"
+    company_responses: str = "nps_company_responses"
+    company_promoters: str = "nps_company_promoters"
+    company_passives: str = "nps_company_passives"
+    company_detractors: str = "nps_company_detractors"
+    company_margin_of_error: str = "nps_company_margin_of_error"
+    company_trend: str = "nps_company_trend"
+    company_last_response_date: str = "nps_company_last_response_date"
+
+    @field_validator("group", *_CONTACT_FIELDS, *_COMPANY_FIELDS)
+    @classmethod
+    def _internal_name(cls, value: str) -> str:
+        if not _NAME_RE.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a HubSpot internal name: use lowercase letters, digits and "
+                "underscores, starting with a letter"
+            )
+        return value
+
+    @field_validator("group_label")
+    @classmethod
+    def _label_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the property group label must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PropertyNames:
+        seen: dict[str, str] = {}
+        for field in (*_CONTACT_FIELDS, *_COMPANY_FIELDS):
+            name = getattr(self, field)
+            if name in seen:
+                raise ValueError(f"property name {name!r} is used for both {seen[name]} and {field}")
+            seen[name] = field
+        return self
+
+    def contact_properties(self) -> tuple[str, ...]:
+        """The six contact property names, in definition order."""
+        return tuple(getattr(self, field) for field in _CONTACT_FIELDS)
+
+    def company_properties(self) -> tuple[str, ...]:
+        """The nine company property names, in definition order."""
+        return tuple(getattr(self, field) for field in _COMPANY_FIELDS)
+
+
+@dataclass(frozen=True)
+class PropertyDef:
+    """One property the connector writes, as HubSpot's properties API describes it."""
+
+    object_type: ObjectType
+    name: str
+    label: str
+    type: ValueKind
+    field_type: FieldType
+    description: str
+    group_name: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if VALID_FIELD_TYPES.get(self.type) != self.field_type:
+            raise ValueError(f"{self.name}: type {self.type!r} does not go with fieldType {self.field_type!r}")
+        if (self.type == "enumeration") != bool(self.options):
+            raise ValueError(f"{self.name}: options are required for enumerations and only for them")
+
+    def option_values(self) -> tuple[str, ...]:
+        """The internal values of the enumeration options (empty for other types)."""
+        return tuple(value for value, _ in self.options)
+
+    def as_payload(self) -> dict[str, Any]:
+        """The JSON body of HubSpot's create-property call for this definition."""
+        payload: dict[str, Any] = {
+            "name": self.name,
+            "label": self.label,
+            "type": self.type,
+            "fieldType": self.field_type,
+            "groupName": self.group_name,
+            "description": self.description,
+        }
+        if self.options:
+            payload["options"] = [
+                {"value": value, "label": label, "displayOrder": order, "hidden": False}
+                for order, (value, label) in enumerate(self.options)
+            ]
+        return payload
+
+
+def property_definitions(names: PropertyNames) -> list[PropertyDef]:
+    """The 6 contact and 9 company properties the connector writes, in a stable order."""
+    group = names.group
+
+    def contact(name: str, label: str, kind: ValueKind, description: str, **kw: Any) -> PropertyDef:
+        return PropertyDef("contacts", name, label, kind, VALID_FIELD_TYPES[kind], description, group, **kw)
+
+    def company(name: str, label: str, kind: ValueKind, description: str, **kw: Any) -> PropertyDef:
+        return PropertyDef("companies", name, label, kind, VALID_FIELD_TYPES[kind], description, group, **kw)
+
+    return [
+        contact(names.contact_score, "NPS score", "number", "Latest NPS answer of this contact (0-10)."),
+        contact(
+            names.contact_category,
+            "NPS category",
+            "enumeration",
+            "Category of the latest NPS answer: 0-6 detractor, 7-8 passive, 9-10 promoter.",
+            options=CATEGORY_OPTIONS,
+        ),
+        contact(
+            names.contact_last_response_date,
+            "NPS last response date",
+            "datetime",
+            "When the contact gave the latest NPS answer.",
+        ),
+        contact(
+            names.contact_response_count,
+            "NPS response count",
+            "number",
+            "Number of NPS answers of this contact in the scoring window.",
+        ),
+        contact(
+            names.contact_followup_status,
+            "NPS follow-up status",
+            "enumeration",
+            "State of the connector's follow-up task for the contact's latest answer that has one.",
+            options=FOLLOWUP_OPTIONS,
+        ),
+        contact(
+            names.contact_followup_due_date,
+            "NPS follow-up due date",
+            "datetime",
+            "Due date of that follow-up task.",
+        ),
+        company(
+            names.company_score,
+            "Company NPS",
+            "number",
+            "NPS over the window (-100 to 100), from the latest answer of each contact; one decimal.",
+        ),
+        company(
+            names.company_category,
+            "Company NPS category",
+            "enumeration",
+            "Category of the company from its unrounded NPS (thresholds are configurable).",
+            options=CATEGORY_OPTIONS,
+        ),
+        company(
+            names.company_responses,
+            "Company NPS responses",
+            "number",
+            "Contacts whose latest answer in the window counts (one voice per contact).",
+        ),
+        company(names.company_promoters, "Company NPS promoters", "number", "Promoters among the voices."),
+        company(names.company_passives, "Company NPS passives", "number", "Passives among the voices."),
+        company(names.company_detractors, "Company NPS detractors", "number", "Detractors among the voices."),
+        company(
+            names.company_margin_of_error,
+            "Company NPS margin of error",
+            "number",
+            "95% adjusted-Wald half-width of the company NPS, in NPS points; one decimal.",
+        ),
+        company(
+            names.company_trend,
+            "Company NPS trend",
+            "number",
+            "Company NPS minus the company NPS of the preceding window of the same length.",
+        ),
+        company(
+            names.company_last_response_date,
+            "Company NPS last response date",
+            "datetime",
+            "Latest answer among the company's voices in the window.",
+        ),
+    ]
+
+
+def value_kind(defn: PropertyDef) -> ValueKind:
+    """How values of this property are compared: as numbers, instants or exact strings."""
+    return defn.type
+
+
+def property_kinds(names: PropertyNames) -> dict[str, ValueKind]:
+    """Map each property name to its value kind, for semantic diffing."""
+    return {defn.name: defn.type for defn in property_definitions(names)}
+
+
+def definition_mismatches(defn: PropertyDef, existing_type: str, existing_options: Iterable[str] = ()) -> list[str]:
+    """Why an existing HubSpot property cannot hold this definition's values (empty list: it can)."""
+    problems: list[str] = []
+    if existing_type != defn.type:
+        problems.append(f"{defn.object_type} property {defn.name!r} has type {existing_type!r}, expected {defn.type!r}")
+    elif defn.type == "enumeration":
+        missing = sorted(set(defn.option_values()) - set(existing_options))
+        if missing:
+            problems.append(f"{defn.object_type} property {defn.name!r} lacks option values {', '.join(missing)}")
+    return problems

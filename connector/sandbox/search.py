@@ -1,0 +1,411 @@
+"""HubSpot CRM search semantics over an in-memory view: filters, sorting, paging limits.
+
+Documented (search guide, https://developers.hubspot.com/docs/api-reference/search/guide.md):
+filter groups are ORed, filters in a group ANDed; at most 5 groups, 6 filters per group,
+18 in all; one sort rule; `limit` at most 200; `after` is an integer offset; at most 10,000
+results per query (paging past them is a 400); string values compare case-insensitively,
+enumerations case-sensitively; IN/NOT_IN values for string properties must be lowercase.
+Not documented (our choices, see docs/hubspot-behaviour.md): a record lacking a property
+matches NEQ / NOT_IN / NOT_CONTAINS_TOKEN (Elasticsearch `must_not` semantics, which
+HubSpot's search is built on); ties in the sort order, and records without the sort
+property (last), are ordered by record id.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+MAX_GROUPS = 5
+MAX_FILTERS_PER_GROUP = 6
+MAX_FILTERS = 18
+MAX_LIMIT = 200
+MAX_RESULTS = 10_000
+MAX_BODY_CHARS = 3_000
+OPERATORS = frozenset(
+    [
+        "EQ",
+        "NEQ",
+        "LT",
+        "LTE",
+        "GT",
+        "GTE",
+        "BETWEEN",
+        "IN",
+        "NOT_IN",
+        "HAS_PROPERTY",
+        "NOT_HAS_PROPERTY",
+        "CONTAINS_TOKEN",
+        "NOT_CONTAINS_TOKEN",
+    ]
+)
+_RANGE_OPS = frozenset({"EQ", "GT", "GTE", "LT", "LTE", "BETWEEN", "IN", "HAS_PROPERTY"})
+_TOKEN_SPLIT = re.compile(r"[^\w*]+", re.UNICODE)
+
+Key = float | str
+
+
+class SearchError(ValueError):
+    """A search body HubSpot would answer with 400 VALIDATION_ERROR."""
+
+
+def parse_instant_ms(value: str) -> float | None:
+    """Epoch milliseconds from HubSpot's datetime formats (epoch ms, ISO 8601, YYYY-MM-DD)."""
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d+", text):
+        return float(int(text))
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            return datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp() * 1000
+
+
+def sort_key(value: str | None, ptype: str) -> Key | None:
+    """The comparable form of a stored value for a property type, or None when absent/unusable."""
+    if value is None or value == "":
+        return None
+    if ptype == "number":
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    if ptype in ("datetime", "date"):
+        return parse_instant_ms(value)
+    if ptype == "enumeration":
+        return value
+    return value.casefold()
+
+
+def _filter_key(value: Any, ptype: str) -> Key:
+    text = "" if value is None else str(value)
+    if ptype in ("number", "datetime", "date"):
+        key = sort_key(text, ptype)
+        if key is None:
+            raise SearchError(f"{text!r} is not a valid {ptype} value for a filter")
+        return key
+    if ptype == "enumeration":
+        return text
+    return text.casefold()
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One validated filter with its values already in comparable form."""
+
+    prop: str
+    op: str
+    ptype: str
+    keys: tuple[Key, ...] = ()
+    raw: tuple[str, ...] = ()
+
+    def matches(self, props: Mapping[str, str], assoc: Callable[[str, str], bool] | None) -> bool:
+        """Whether one record's properties satisfy this filter."""
+        if self.prop.startswith("associations."):
+            found = assoc is not None and bool(self.raw) and assoc(self.prop.split(".", 1)[1], self.raw[0])
+            return found if self.op in ("EQ", "IN") else not found
+        value = props.get(self.prop)
+        present = value is not None and value != ""
+        op = self.op
+        if op == "HAS_PROPERTY":
+            return present
+        if op == "NOT_HAS_PROPERTY":
+            return not present
+        if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
+            hit = present and _contains_token(str(value), self.raw[0])
+            return hit if op == "CONTAINS_TOKEN" else not hit
+        if op == "IN" and self.ptype == "string":
+            # Documented: IN values for string properties must be lowercase; they are not folded.
+            return present and str(value).casefold() in self.raw
+        if op == "NOT_IN" and self.ptype == "string":
+            return not (present and str(value).casefold() in self.raw)
+        key = sort_key(value, self.ptype) if present else None
+        if op == "NEQ":
+            return key is None or key != self.keys[0]
+        if op == "NOT_IN":
+            return key is None or key not in self.keys
+        if key is None:
+            return False
+        if op == "EQ":
+            return key == self.keys[0]
+        if op == "IN":
+            return key in self.keys
+        if type(key) is not type(self.keys[0]):
+            return False
+        lo = self.keys[0]
+        if op == "GT":
+            return key > lo  # type: ignore[operator]
+        if op == "GTE":
+            return key >= lo  # type: ignore[operator]
+        if op == "LT":
+            return key < lo  # type: ignore[operator]
+        if op == "LTE":
+            return key <= lo  # type: ignore[operator]
+        if op == "BETWEEN":
+            return lo <= key <= self.keys[1]  # type: ignore[operator]
+        return False
+
+
+def _contains_token(text: str, pattern: str) -> bool:
+    pat = pattern.casefold()
+    tokens = [t for t in _TOKEN_SPLIT.split(text.casefold()) if t]
+    if "*" in pat:
+        return any(fnmatch.fnmatchcase(t, pat) for t in tokens) or fnmatch.fnmatchcase(text.casefold(), pat)
+    return pat in tokens
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated search request."""
+
+    groups: tuple[tuple[Filter, ...], ...]
+    sort_prop: str | None
+    descending: bool
+    text: str
+    limit: int
+    after: int
+    properties: tuple[str, ...] | None
+    cache_key: str
+
+
+def parse_query(body: Mapping[str, Any], prop_types: Mapping[str, str]) -> Query:
+    """Validate a PublicObjectSearchRequest body the way HubSpot does; raise SearchError."""
+    groups_in = body.get("filterGroups") or []
+    if not isinstance(groups_in, list):
+        raise SearchError("filterGroups must be a list")
+    if len(groups_in) > MAX_GROUPS:
+        raise SearchError(f"Too many filter groups ({len(groups_in)}). The maximum is {MAX_GROUPS}.")
+    total = 0
+    groups: list[tuple[Filter, ...]] = []
+    for group in groups_in:
+        filters_in = (group or {}).get("filters") or []
+        if len(filters_in) > MAX_FILTERS_PER_GROUP:
+            raise SearchError(
+                f"Too many filters in a group ({len(filters_in)}). The maximum is {MAX_FILTERS_PER_GROUP}."
+            )
+        total += len(filters_in)
+        groups.append(tuple(_parse_filter(f, prop_types) for f in filters_in))
+    if total > MAX_FILTERS:
+        raise SearchError(f"Too many filters ({total}). The maximum is {MAX_FILTERS} in total.")
+    sorts = body.get("sorts") or []
+    if len(sorts) > 1:
+        raise SearchError("Only one sort rule can be applied.")
+    sort_prop: str | None = None
+    descending = False
+    if sorts:
+        rule = sorts[0]
+        if isinstance(rule, str):  # the spec types sorts as strings: "prop" or "-prop"
+            descending = rule.startswith("-")
+            sort_prop = rule.lstrip("-")
+        else:
+            sort_prop = rule.get("propertyName")
+            descending = str(rule.get("direction", "ASCENDING")).upper() == "DESCENDING"
+    limit = _int_field(body.get("limit"), 10, "limit")
+    if limit < 0 or limit > MAX_LIMIT:
+        raise SearchError(f"limit must be between 0 and {MAX_LIMIT}")
+    after = _int_field(body.get("after"), 0, "after")
+    if after < 0:
+        raise SearchError("after must be a non-negative integer")
+    if after >= MAX_RESULTS:
+        raise SearchError(f"Paging past {MAX_RESULTS} results is not supported. Narrow your search.")
+    props = body.get("properties")
+    cache_key = json.dumps([groups_in, sorts, body.get("query") or ""], sort_keys=True, default=str)
+    return Query(
+        groups=tuple(groups),
+        sort_prop=sort_prop,
+        descending=descending,
+        text=str(body.get("query") or ""),
+        limit=limit,
+        after=after,
+        properties=tuple(props) if isinstance(props, list) else None,
+        cache_key=cache_key,
+    )
+
+
+def _int_field(value: Any, default: int, name: str) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(str(value))
+    except ValueError:
+        raise SearchError(f"{name} must be formatted as an integer") from None
+
+
+def _parse_filter(raw: Mapping[str, Any], prop_types: Mapping[str, str]) -> Filter:
+    prop, op = raw.get("propertyName"), raw.get("operator")
+    if not prop or not op:
+        raise SearchError(
+            "Invalid input JSON on line 1: Cannot build Filter, some of required attributes are not set "
+            "[propertyName, operator]"
+        )
+    if op not in OPERATORS:
+        raise SearchError(f"Invalid input JSON on line 1: Cannot deserialize value of type `Operator` from {op!r}")
+    ptype = prop_types.get(prop, "string")
+    if prop.startswith("associations."):
+        return Filter(prop, op, ptype, raw=(str(raw.get("value", "")),))
+    if op in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+        return Filter(prop, op, ptype)
+    if op in ("IN", "NOT_IN"):
+        values = raw.get("values")
+        if not isinstance(values, list) or not values:
+            raise SearchError(f"{op} filter on {prop} needs a non-empty `values` list")
+        return Filter(prop, op, ptype, tuple(_filter_key(v, ptype) for v in values), tuple(str(v) for v in values))
+    if "value" not in raw or isinstance(raw.get("value"), list):
+        raise SearchError(f"{op} filter on {prop} needs a single `value`")
+    keys = [_filter_key(raw["value"], ptype)]
+    if op == "BETWEEN":
+        if "highValue" not in raw:
+            raise SearchError(f"BETWEEN filter on {prop} needs `highValue`")
+        keys.append(_filter_key(raw["highValue"], ptype))
+    return Filter(prop, op, ptype, tuple(keys), (str(raw["value"]),))
+
+
+def _id_key(record_id: str) -> tuple[int, str]:
+    return (int(record_id), "") if record_id.isdigit() else (1 << 62, record_id)
+
+
+@dataclass
+class SearchIndex:
+    """Records as search sees them, with lazily built per-property sorted indexes and a result cache."""
+
+    prop_types: Mapping[str, str]
+    text_props: tuple[str, ...] = ()
+    docs: dict[str, dict[str, str]] = field(default_factory=dict)
+    version: int = 0
+    _sorted: dict[str, tuple[int, list[Key], list[str]]] = field(default_factory=dict)
+    _results: OrderedDict[str, tuple[int, list[str]]] = field(default_factory=OrderedDict)
+
+    def put(self, record_id: str, props: dict[str, str] | None) -> None:
+        """Make a record's state visible to search (None removes it)."""
+        if props is None:
+            self.docs.pop(record_id, None)
+        else:
+            self.docs[record_id] = props
+        self.version += 1
+
+    def _index(self, prop: str) -> tuple[list[Key], list[str]]:
+        cached = self._sorted.get(prop)
+        if cached and cached[0] == self.version:
+            return cached[1], cached[2]
+        ptype = self.prop_types.get(prop, "string")
+        pairs: list[tuple[Key, tuple[int, str], str]] = []
+        for rid, props in self.docs.items():
+            key = sort_key(props.get(prop), ptype)
+            if key is not None:
+                pairs.append((key, _id_key(rid), rid))
+        pairs.sort()
+        keys, ids = [p[0] for p in pairs], [p[2] for p in pairs]
+        self._sorted[prop] = (self.version, keys, ids)
+        return keys, ids
+
+    def _candidates(self, f: Filter) -> list[str] | None:
+        """Ids that may match an indexable filter (a superset), or None when not indexable."""
+        if f.op not in _RANGE_OPS or f.prop.startswith("associations.") or (f.op == "IN" and f.ptype == "string"):
+            return None
+        keys, ids = self._index(f.prop)
+        if f.op == "HAS_PROPERTY":
+            return ids
+        if f.keys and any(type(k) is not type(f.keys[0]) for k in f.keys):
+            return None
+        if keys and type(keys[0]) is not type(f.keys[0]):
+            return []
+        spans: list[tuple[int, int]] = []
+        if f.op in ("EQ", "IN"):
+            spans = [(bisect.bisect_left(keys, k), bisect.bisect_right(keys, k)) for k in f.keys]
+        elif f.op == "GT":
+            spans = [(bisect.bisect_right(keys, f.keys[0]), len(keys))]
+        elif f.op == "GTE":
+            spans = [(bisect.bisect_left(keys, f.keys[0]), len(keys))]
+        elif f.op == "LT":
+            spans = [(0, bisect.bisect_left(keys, f.keys[0]))]
+        elif f.op == "LTE":
+            spans = [(0, bisect.bisect_right(keys, f.keys[0]))]
+        else:  # BETWEEN
+            spans = [(bisect.bisect_left(keys, f.keys[0]), bisect.bisect_right(keys, f.keys[1]))]
+        out: list[str] = []
+        for lo, hi in spans:
+            out.extend(ids[lo:hi])
+        return out
+
+    def run(self, query: Query, assoc: Callable[[str, str, str], bool] | None = None) -> list[str]:
+        """All matching ids in result order (cached per query until the index changes)."""
+        cache_key = f"{query.cache_key}|{query.sort_prop}|{query.descending}"
+        hit = self._results.get(cache_key)
+        if hit and hit[0] == self.version and not _uses_associations(query):
+            self._results.move_to_end(cache_key)
+            return hit[1]
+        matched = self._match(query, assoc)
+        ordered = self._order(matched, query)
+        self._results[cache_key] = (self.version, ordered)
+        while len(self._results) > 32:
+            self._results.popitem(last=False)
+        return ordered
+
+    def _match(self, query: Query, assoc: Callable[[str, str, str], bool] | None) -> set[str]:
+        docs = self.docs
+        matched: set[str] = set()
+        groups: Iterable[tuple[Filter, ...]] = query.groups or ((),)
+        words = [w for w in query.text.casefold().split() if w]
+        for group in groups:
+            best: list[str] | None = None
+            for f in group:
+                cands = self._candidates(f)
+                if cands is not None and (best is None or len(cands) < len(best)):
+                    best = cands
+            pool: Iterable[str] = best if best is not None else docs.keys()
+            for rid in pool:
+                if rid in matched:
+                    continue
+                props = docs[rid]
+                check = (lambda t, v, _r=rid: assoc(_r, t, v)) if assoc else None
+                if all(f.matches(props, check) for f in group) and (not words or self._text_match(props, words)):
+                    matched.add(rid)
+        return matched
+
+    def _text_match(self, props: Mapping[str, str], words: list[str]) -> bool:
+        hay = " ".join(props.get(p, "") or "" for p in self.text_props).casefold()
+        tokens = [t for t in _TOKEN_SPLIT.split(hay) if t]
+        return all(any(t.startswith(w) for t in tokens) or w in hay for w in words)
+
+    def _order(self, matched: set[str], query: Query) -> list[str]:
+        if not query.sort_prop:
+            return sorted(matched, key=_id_key)
+        keys, ids = self._index(query.sort_prop)
+        if not query.descending:
+            ordered = [rid for rid in ids if rid in matched]
+        else:
+            # Walk runs of equal keys from the top, keeping ids ascending within a run.
+            ordered = []
+            i = len(ids)
+            while i > 0:
+                j = bisect.bisect_left(keys, keys[i - 1], 0, i)
+                ordered.extend(rid for rid in ids[j:i] if rid in matched)
+                i = j
+        missing = sorted(matched.difference(ordered), key=_id_key)
+        return ordered + missing
+
+
+def _uses_associations(query: Query) -> bool:
+    return any(f.prop.startswith("associations.") for g in query.groups for f in g)
+
+
+def page(ordered: list[str], query: Query) -> tuple[list[str], int | None]:
+    """The ids of one page and the next offset (None on the last page); stops at 10,000."""
+    end = min(query.after + query.limit, len(ordered), MAX_RESULTS)
+    ids = ordered[query.after : end]
+    nxt = end if end < min(len(ordered), MAX_RESULTS) else None
+    return ids, nxt
