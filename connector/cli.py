@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from connector.errors import ConfigError
+from connector.errors import ConfigError, ConnectorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="HubSpot NPS connector.")
+F = TypeVar("F", bound=Callable[..., Any])
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Fix 'now' (ISO 8601; no offset means UTC).")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing.")]
 
 
 @app.callback()
@@ -26,6 +36,212 @@ def _root(
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _errors(fn: F) -> F:
+    """Turn the connector's errors into one line on stderr and the contract's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConnectorError as exc:
+            raise _fail(str(exc), exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _runtime(ctx: typer.Context) -> Any:
+    from connector.runtime import Runtime
+
+    return Runtime.load(ctx.obj.get("config") if ctx.obj else None)
+
+
+@app.command()
+@_errors
+def setup(ctx: typer.Context) -> None:
+    """Create (or verify) the NPS property group and every property the connector writes."""
+    from connector.setup import run_setup
+
+    rt = _runtime(ctx)
+    status = run_setup(rt.client(), rt.settings.properties, rt.log)
+    typer.echo(f"setup: {len(status.created)} properties created, {len(status.present)} already present")
+
+
+@app.command()
+@_errors
+def check(ctx: typer.Context) -> None:
+    """Check config, token, scopes and properties; exit 0 only if all is well."""
+    from connector.checks import run_checks
+
+    rows, ok = run_checks(ctx.obj.get("config") if ctx.obj else None)
+    table = Table(title="nps-connector check")
+    for col in ("check", "status", "detail"):
+        table.add_column(col)
+    for name, good, detail in rows:
+        table.add_row(name, "[green]ok[/green]" if good else "[red]FAIL[/red]", detail)
+    Console().print(table)
+    if not ok:
+        raise typer.Exit(next((code for _, good, code in _codes(rows) if not good), 1))
+
+
+def _codes(rows: list[tuple[str, bool, str]]) -> list[tuple[str, bool, int]]:
+    codes = {"config": 2, "token": 3, "scopes": 3}
+    return [(name, good, codes.get(name.split(" ")[0], 1)) for name, good, _ in rows]
+
+
+def _run(ctx: typer.Context, mode: str, as_of: str | None, dry_run: bool, since: str | None, until: str | None) -> int:
+    from connector.followup_step import make_followup_step
+    from connector.runtime import parse_as_of, parse_date_option
+    from connector.sync import RunOptions, SyncRun
+
+    rt = _runtime(ctx)
+    opts = RunOptions(
+        mode=mode,  # type: ignore[arg-type]
+        as_of=parse_as_of(as_of),
+        since=parse_date_option("--since", since),
+        until=parse_date_option("--until", until),
+        dry_run=dry_run,
+    )
+    client = rt.client()
+    with rt.ledger(scratch=dry_run) as ledger:
+        step = make_followup_step(client, ledger, rt.settings, rt.log)
+        report = SyncRun(rt.settings, client, ledger, rt.log, followup=step).execute(opts)
+    rt.log.info("run.finished", **report.summary())
+    _print_report(report)
+    return report.exit_code
+
+
+def _print_report(report: Any) -> None:
+    s = report.summary()
+    prefix = "dry run: would update" if report.dry_run else "updated"
+    typer.echo(
+        f"{s['mode']}: {s['new_answers']} new answers, {prefix} {s['contacts_updated']} contacts and "
+        f"{s['companies_updated']} companies; tasks {'planned' if report.dry_run else 'created'}: "
+        f"{s['tasks_planned'] if report.dry_run else s['tasks_created']}; failed records: {s['failed_records']}; "
+        f"invalid answers skipped: {s['invalid_answers']}; API calls: {s['api_calls']}"
+    )
+    if report.dry_run:
+        for object_type, updates in (("contact", report.contact_updates), ("company", report.company_updates)):
+            for record_id in list(updates)[:5]:
+                before = report.before.get(object_type + "s", {}).get(record_id, {})
+                changes = ", ".join(f"{k}: {before.get(k) or '∅'} → {v or '∅'}" for k, v in updates[record_id].items())
+                typer.echo(f"  {object_type} {record_id}: {changes}")
+        for plan in report.followup.planned[:20]:
+            typer.echo(
+                f"  task for submission {plan.submission_id}: contact {plan.contact_id}, "
+                f"owner {plan.owner_id or 'unassigned'}, due {plan.due.isoformat()}"
+            )
+
+
+@app.command()
+@_errors
+def sync(ctx: typer.Context, dry_run: DryRun = False, as_of: AsOf = None) -> None:
+    """Incremental run: pull new answers, rescore, write changed values (the scheduled job)."""
+    raise typer.Exit(_run(ctx, "sync", as_of, dry_run, None, None))
+
+
+@app.command()
+@_errors
+def backfill(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Re-pull answers submitted at or after this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="... and before this date.")] = None,
+    dry_run: DryRun = False,
+    as_of: AsOf = None,
+) -> None:
+    """Re-pull answers, recompute everything, repair drifted values in HubSpot."""
+    raise typer.Exit(_run(ctx, "backfill", as_of, dry_run, since, until))
+
+
+@app.command()
+@_errors
+def report(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+    as_of: AsOf = None,
+) -> None:
+    """Per-company scores from the ledger."""
+    from connector.report import company_rows, render
+    from connector.runtime import parse_as_of
+
+    if fmt not in ("table", "csv", "json"):
+        raise ConfigError(f"--format: {fmt!r} is not one of table, csv, json")
+    rt = _runtime(ctx)
+    with rt.ledger() as ledger:
+        rows = company_rows(ledger, rt.settings, parse_as_of(as_of))
+    if fmt == "table":
+        table = Table(title=f"NPS per company ({len(rows)})")
+        names = rt.settings.properties
+        cols = [
+            ("company_id", "id"),
+            ("name", "name"),
+            (names.company_score, "NPS"),
+            (names.company_category, "category"),
+            (names.company_responses, "n"),
+            (names.company_margin_of_error, "±"),
+            (names.company_trend, "trend"),
+            ("open_followups", "open tasks"),
+        ]
+        for _, title in cols:
+            table.add_column(title)
+        for row in rows:
+            table.add_row(*(str(row.get(key, "")) for key, _ in cols))
+        console = Console(file=output.open("w", encoding="utf-8") if output else None, width=140)
+        console.print(table)
+        return
+    text = render(rows, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+@_errors
+def run(
+    ctx: typer.Context,
+    every: Annotated[str | None, typer.Option(help="Sync every DURATION (e.g. 15m).")] = None,
+    cron: Annotated[str | None, typer.Option(help="Sync on a cron schedule (UTC), e.g. '*/15 * * * *'.")] = None,
+) -> None:
+    """Stay up and sync on a schedule (for plain `docker run`)."""
+    from croniter import croniter
+
+    from connector.runtime import parse_duration
+
+    if bool(every) == bool(cron):
+        raise ConfigError("give exactly one of --every or --cron")
+    if cron and not croniter.is_valid(cron):
+        raise ConfigError(f"--cron: {cron!r} is not a valid cron expression")
+    interval = parse_duration(every) if every else None
+    while True:
+        started = datetime.now(UTC)
+        try:
+            code = _run(ctx, "sync", None, False, None, None)
+        except ConnectorError as exc:
+            if exc.exit_code in (2, 3):
+                raise  # configuration and credentials do not heal by waiting
+            typer.echo(f"error: {exc}", err=True)
+            code = exc.exit_code
+        wake = (
+            started + interval if interval is not None else croniter(cron or "", datetime.now(UTC)).get_next(datetime)
+        )
+        typer.echo(f"run: last sync exited {code}; next at {wake.isoformat()}")
+        time.sleep(max(0.0, (wake - datetime.now(UTC)).total_seconds()))
+
+
+@app.command()
+@_errors
+def demo(
+    size: Annotated[int, typer.Option(help="Answers in the generated portal.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated portal.")] = 7,
+    workdir: Annotated[Path | None, typer.Option(help="Keep the demo config and ledger here.")] = None,
+) -> None:
+    """Sandbox with a generated portal + setup + backfill + report, all in one."""
+    from connector.demo_run import run_demo
+
+    raise typer.Exit(run_demo(size, seed, workdir))
 
 
 @app.command()

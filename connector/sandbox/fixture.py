@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ def load_portal(
     portal = Portal(search_lag_ms=search_lag_ms, **({"clock": clock} if clock else {}))
     with portal.lock:
         _load(portal, data)
+        for view in portal.views.values():  # the fixture is the portal's past: searchable at once, not after the lag
+            view.refresh(math.inf)
     return portal
 
 

@@ -1,0 +1,61 @@
+"""`check`: config, token, scopes and properties, each as one row of a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from connector.errors import ConnectorError, HubSpotAuthError
+
+Row = tuple[str, bool, str]
+
+# What the connector reads and writes, and the scope HubSpot documents for it (notes §1, §7, §9).
+_PROBES = (
+    ("contacts", "crm.objects.contacts.read"),
+    ("companies", "crm.objects.companies.read"),
+    ("feedback_submissions", "crm.objects.feedback_submissions.read"),
+    ("tasks", "crm.objects.contacts.read"),
+)
+
+
+def run_checks(config: Path | None) -> tuple[list[Row], bool]:
+    """Rows of (check, ok, detail) and whether everything is fine."""
+    from connector.runtime import Runtime
+    from connector.setup import inspect_properties
+
+    rows: list[Row] = []
+    try:
+        rt = Runtime.load(config)
+        client = rt.client()
+    except ConnectorError as exc:
+        rows.append(("config", False, str(exc)))
+        return rows, False
+    rows.append(("config", True, f"HubSpot at {rt.settings.hubspot.base_url}; ledger {rt.settings.ledger.path}"))
+    try:
+        client.probe("contacts", "crm.objects.contacts.read")
+        rows.append(("token", True, "accepted"))
+    except HubSpotAuthError as exc:
+        rows.append(("token", False, str(exc)))
+        return rows, False
+    except ConnectorError:
+        rows.append(("token", True, "accepted"))  # a scope problem is reported below
+    for object_type, scope in _PROBES:
+        try:
+            client.probe(object_type, scope)
+            rows.append((f"scopes {object_type}", True, scope))
+        except ConnectorError as exc:
+            rows.append((f"scopes {object_type}", False, str(exc)))
+    try:
+        client.list_owners()
+        rows.append(("scopes owners", True, "crm.objects.owners.read"))
+    except ConnectorError as exc:
+        rows.append(("scopes owners", False, str(exc)))
+    try:
+        status = inspect_properties(client, rt.settings.properties, create=False, log=rt.log)
+        problems = [f"missing {m}" for m in status.missing] + status.wrong
+        hint = " (run `nps-connector setup`)" if status.missing else ""
+        rows.append(
+            ("properties", not problems, "; ".join(problems) + hint if problems else f"{len(status.present)} present")
+        )
+    except ConnectorError as exc:
+        rows.append(("properties", False, str(exc)))
+    return rows, all(ok for _, ok, _ in rows)

@@ -1,0 +1,164 @@
+"""The one boundary every HubSpot call crosses: rate limiter -> SDK -> error mapping -> retries.
+
+`HubSpotTransport._call` runs one SDK ``*_with_http_info`` call:
+
+    rate limiter (burst or search)  ->  SDK call  ->  error mapping (errors.classify)
+    ->  tenacity retries (retry.call_with_retries)  ->  per-operation call counts (`stats`)
+
+The SDK's own urllib3 retries are switched off, so retries happen in that one place only.
+`HubSpotClient` (client.py) builds the typed operations on top of it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import hubspot
+import structlog
+from urllib3.util.retry import Retry
+
+from connector.errors import ConfigError
+
+from .errors import RetriableError, classify
+from .ratelimit import RateLimiter
+from .retry import RetryPolicy, call_with_retries
+
+
+@dataclass(frozen=True)
+class _Response:
+    data: Any
+    status: int
+    headers: Mapping[str, str]
+
+
+class HubSpotTransport:
+    """SDK construction, rate limits, retries and call counts; subclassed by `HubSpotClient`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        *,
+        requests_per_10s: int = 100,
+        search_per_second: float = 4,
+        max_retries: int = 6,
+        timeout_seconds: float = 30,
+        logger: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        if not access_token:
+            raise ConfigError("the HubSpot access token is empty")
+        base_url = base_url.rstrip("/")
+        # `host` is what the generated APIs use, `base_url` what client.api_request uses;
+        # Retry(total=False): urllib3 neither retries nor wraps errors (tenacity retries, once).
+        self._sdk = hubspot.HubSpot(
+            access_token=access_token, host=base_url, base_url=base_url, retry=Retry(total=False, redirect=0)
+        )
+        self._secret = access_token
+        self.base_url = base_url
+        self.limits = RateLimiter(requests_per_10s, search_per_second, clock=clock, sleep=sleep)
+        self._policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self._timeout = timeout_seconds
+        self._sleep = sleep
+        self._log: Any = logger if logger is not None else structlog.get_logger("connector.hubspot")
+        self._stats_lock = threading.Lock()
+        self.stats: dict[str, int] = {}  # HTTP requests per operation, retries included
+        self.retries: dict[str, int] = {}  # retries per operation
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    # ------------------------------------------------------------------ the one boundary
+
+    def _call(
+        self,
+        operation: str,
+        fn: Callable[[], Any],
+        *,
+        search: bool = False,
+        write_safe_to_retry: bool = True,
+        scopes: Sequence[str] = (),
+    ) -> _Response:
+        """Run one SDK ``*_with_http_info`` call through limiter, error mapping and retries."""
+
+        def attempt() -> _Response:
+            self._count(self.stats, operation)
+            with self.limits.slot(search=search):
+                try:
+                    result = fn()
+                except Exception as exc:
+                    self.limits.observe(_headers(getattr(exc, "headers", None)))
+                    mapped = classify(
+                        exc,
+                        operation=operation,
+                        scopes=scopes,
+                        search=search,
+                        write_safe_to_retry=write_safe_to_retry,
+                        secret=self._secret,
+                    )
+                    if mapped is None:
+                        raise
+                    raise mapped from exc
+            data, status, headers = _unpack(result)
+            self.limits.observe(headers)
+            return _Response(data, status, headers)
+
+        def on_retry(_failure: RetriableError, _wait_s: float) -> None:
+            self._count(self.retries, operation)
+
+        return call_with_retries(
+            attempt, operation=operation, policy=self._policy, sleep=self._sleep, logger=self._log, on_retry=on_retry
+        )
+
+    def _count(self, counter: dict[str, int], operation: str) -> None:
+        with self._stats_lock:
+            counter[operation] = counter.get(operation, 0) + 1
+
+    # SDK API objects are built once: every discovery access builds a new urllib3 pool.
+    @cached_property
+    def _objects_basic(self) -> Any:
+        return self._sdk.crm.objects.basic_api
+
+    @cached_property
+    def _objects_batch(self) -> Any:
+        return self._sdk.crm.objects.batch_api
+
+    @cached_property
+    def _objects_search(self) -> Any:
+        return self._sdk.crm.objects.search_api
+
+    @cached_property
+    def _associations_batch(self) -> Any:
+        return self._sdk.crm.associations.v4.batch_api
+
+    @cached_property
+    def _owners(self) -> Any:
+        return self._sdk.crm.owners.owners_api
+
+    @cached_property
+    def _properties(self) -> Any:
+        return self._sdk.crm.properties.core_api
+
+    @cached_property
+    def _groups(self) -> Any:
+        return self._sdk.crm.properties.groups_api
+
+
+def _unpack(result: Any) -> tuple[Any, int, Mapping[str, str]]:
+    if isinstance(result, tuple) and len(result) == 3:
+        data, status, headers = result
+        return data, int(status) if isinstance(status, int) else 200, _headers(headers)
+    return result, 200, {}
+
+
+def _headers(raw: object) -> Mapping[str, str]:
+    if isinstance(raw, Mapping):
+        return {str(k): str(v) for k, v in raw.items()}
+    return {}

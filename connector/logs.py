@@ -1,0 +1,60 @@
+"""structlog set-up: JSON lines when stderr is not a terminal, readable lines on a terminal.
+
+A redaction processor removes the access token from every event, whatever field carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_SECRETS: set[str] = set()
+
+
+def register_secret(secret: str) -> None:
+    """Never let this string reach a log line."""
+    if secret:
+        _SECRETS.add(secret)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        for secret in _SECRETS:
+            if secret in value:
+                value = value.replace(secret, "[redacted]")
+    return value
+
+
+def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: replace registered secrets in every string field."""
+    if _SECRETS:
+        for key, value in list(event.items()):
+            event[key] = _redact_value(value)
+    return event
+
+
+def configure(level: str = "info", fmt: str = "auto") -> None:
+    """Configure structlog for the CLI; logs go to stderr, stdout is for command output."""
+    use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
+    renderer: Any = structlog.dev.ConsoleRenderer(colors=True) if use_console else structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str) -> Any:
+    """A bound logger for a module."""
+    return structlog.get_logger(name)

@@ -1,0 +1,205 @@
+"""Pull from HubSpot: feedback submissions, the answering contacts, their primary companies.
+
+Backfill lists every submission (listing has no 10,000 cap; associations come inline).
+Incremental runs search by `hs_lastmodifieddate` (ascending) from the cursor minus a look-back
+for HubSpot's search-index lag; search allows one sort rule and stops at 10,000 results, so
+past that the window restarts at the last timestamp seen and ties on one timestamp are drained
+by `hs_object_id` (keyset paging that always advances, so it cannot loop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from connector.hubspot import HubSpotClient, Record
+from connector.ledger import AnswerRow, CompanyRow, ContactRow
+from connector.plan import parse_datetime
+from connector.properties import PropertyNames
+
+SUBMISSION_PROPS = (
+    "hs_survey_type",
+    "hs_survey_id",
+    "hs_survey_name",
+    "hs_value",
+    "hs_content",
+    "hs_submission_timestamp",
+    "hs_lastmodifieddate",
+    "hs_contact_id",
+)
+CONTACT_PROPS = ("email", "firstname", "lastname", "hubspot_owner_id", "hs_merged_object_ids")
+COMPANY_PROPS = ("name", "hubspot_owner_id")
+SEARCH_PAGE = 200
+SEARCH_CAP = 10_000  # HubSpot answers 400 past the 10,000th result of one query
+PRIMARY_COMPANY = 1  # contact→company association type id of the primary company
+
+
+def to_ms(dt: datetime) -> int:
+    """Epoch milliseconds (HubSpot's search filter format for datetimes)."""
+    return int(dt.timestamp() * 1000)
+
+
+def answer_row(rec: Record, contact_id: str | None) -> AnswerRow | None:
+    """A feedback submission as a ledger row; None when it has no usable submission time."""
+    props = rec.properties
+    submitted = parse_datetime(props.get("hs_submission_timestamp") or "") or parse_datetime(
+        props.get("hs_createdate") or ""
+    )
+    if submitted is None:
+        return None
+    modified = parse_datetime(props.get("hs_lastmodifieddate") or "") or rec.updated_at or submitted
+    return AnswerRow(
+        submission_id=rec.id,
+        contact_id=contact_id,
+        survey_type=props.get("hs_survey_type") or "",
+        survey_id=props.get("hs_survey_id") or "",
+        survey_name=props.get("hs_survey_name") or "",
+        raw_value=props.get("hs_value"),
+        submitted_at=submitted,
+        modified_at=modified.astimezone(UTC),
+        content=props.get("hs_content") or "",
+    )
+
+
+@dataclass
+class ContactRefresh:
+    """Contacts as HubSpot has them now, merged ids resolved, with their primary companies."""
+
+    contacts: dict[str, ContactRow] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # merged-away id -> survivor
+    missing: list[str] = field(default_factory=list)  # deleted in HubSpot
+    current: dict[str, dict[str, str | None]] = field(default_factory=dict)  # our properties as HubSpot holds them
+
+
+class Puller:
+    """Reads what a run needs from HubSpot through the HubSpot layer."""
+
+    def __init__(self, client: HubSpotClient, names: PropertyNames) -> None:
+        self.client = client
+        self.names = names
+
+    # ----- feedback submissions
+
+    def all_submissions(self) -> Iterator[AnswerRow]:
+        """Every feedback submission with its associated contact (list paging, no 10,000 cap)."""
+        for rec in self.client.iter_objects("feedback_submissions", SUBMISSION_PROPS, associations=("contacts",)):
+            linked = rec.associations.get("contacts") or []
+            row = answer_row(rec, linked[0] if linked else None)
+            if row is not None:
+                yield row
+
+    def changed_submissions(self, since: datetime, groups: Sequence[list[dict[str, Any]]]) -> list[Record]:
+        """Submissions modified at or after `since`, oldest first, across any number of results."""
+        out: dict[str, Record] = {}
+        bound, inclusive = to_ms(since), True
+        while True:
+            op = "GTE" if inclusive else "GT"
+            window = [
+                [{"propertyName": "hs_lastmodifieddate", "operator": op, "value": str(bound)}, *g] for g in groups
+            ]
+            batch, capped = self._search_window(window, "hs_lastmodifieddate")
+            for rec in batch:
+                out[rec.id] = rec
+            if not capped:
+                break
+            last = _modified_ms(batch[-1])
+            # Everything at `last` may be only partly seen: drain that timestamp by id, then move past it.
+            equal = [
+                [{"propertyName": "hs_lastmodifieddate", "operator": "EQ", "value": str(last)}, *g] for g in groups
+            ]
+            for rec in self._drain_by_id(equal):
+                out[rec.id] = rec
+            bound, inclusive = last, False
+        return sorted(out.values(), key=lambda r: (_modified_ms(r), int(r.id) if r.id.isdigit() else 0))
+
+    def _search_window(self, groups: list[list[dict[str, Any]]], sort_prop: str) -> tuple[list[Record], bool]:
+        """One query paged to its end or to the cap; True when the cap cut it short."""
+        results: list[Record] = []
+        after: int | None = None
+        while True:
+            page = self.client.search(
+                "feedback_submissions",
+                [{"filters": g} for g in groups],
+                sorts=[{"propertyName": sort_prop, "direction": "ASCENDING"}],
+                properties=SUBMISSION_PROPS,
+                limit=SEARCH_PAGE,
+                after=after,
+            )
+            results.extend(page.results)
+            if page.next_after is None:
+                return results, page.total > len(results)
+            after = int(page.next_after)
+            if after + SEARCH_PAGE > SEARCH_CAP:
+                return results, True
+
+    def _drain_by_id(self, groups: list[list[dict[str, Any]]]) -> Iterator[Record]:
+        last_id = "0"
+        while True:
+            keyed = [[*g, {"propertyName": "hs_object_id", "operator": "GT", "value": last_id}] for g in groups]
+            batch, capped = self._search_window(keyed, "hs_object_id")
+            yield from batch
+            if not capped or not batch:
+                return
+            last_id = batch[-1].id
+
+    def submission_contacts(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """The contact each submission is associated with (None: anonymous or deleted contact)."""
+        links = self.client.associations("feedback_submissions", "contacts", ids)
+        return {sid: (targets[0].to_id if targets else None) for sid, targets in links.items()}
+
+    # ----- contacts and companies
+
+    def contacts(self, ids: Iterable[str]) -> ContactRefresh:
+        """Batch-read contacts, resolve merged ids, find each one's primary company."""
+        wanted = list(dict.fromkeys(ids))
+        ours = self.names.contact_properties()
+        result = self.client.batch_read("contacts", wanted, [*CONTACT_PROPS, *ours])
+        refresh = ContactRefresh(missing=list(result.missing))
+        records = {r.id: r for r in result.records}
+        for rec in result.records:
+            for old in (rec.properties.get("hs_merged_object_ids") or "").split(";"):
+                if old and old != rec.id:
+                    refresh.aliases[old] = rec.id
+        for old in result.unmatched:
+            if old in refresh.aliases:
+                continue
+            survivor = self.client.get_object("contacts", old, [*CONTACT_PROPS, *ours])
+            if survivor is None:
+                refresh.missing.append(old)
+            else:
+                refresh.aliases[old] = survivor.id
+                records[survivor.id] = survivor
+        companies = self.client.associations("contacts", "companies", list(records))
+        for cid, rec in records.items():
+            primary = [t.to_id for t in companies.get(cid, []) if PRIMARY_COMPANY in t.type_ids]
+            props = rec.properties
+            refresh.contacts[cid] = ContactRow(
+                contact_id=cid,
+                email=props.get("email"),
+                firstname=props.get("firstname"),
+                lastname=props.get("lastname"),
+                owner_id=props.get("hubspot_owner_id") or None,
+                company_id=primary[0] if primary else None,
+                exists=True,
+            )
+            refresh.current[cid] = {p: props.get(p) for p in ours}
+        return refresh
+
+    def companies(self, ids: Iterable[str]) -> tuple[dict[str, CompanyRow], dict[str, dict[str, str | None]]]:
+        """Batch-read companies: ledger rows and our properties as HubSpot holds them."""
+        ours = self.names.company_properties()
+        result = self.client.batch_read("companies", list(dict.fromkeys(ids)), [*COMPANY_PROPS, *ours])
+        rows, current = {}, {}
+        for rec in result.records:
+            rows[rec.id] = CompanyRow(
+                rec.id, rec.properties.get("name"), rec.properties.get("hubspot_owner_id") or None
+            )
+            current[rec.id] = {p: rec.properties.get(p) for p in ours}
+        return rows, current
+
+
+def _modified_ms(rec: Record) -> int:
+    dt = parse_datetime(rec.properties.get("hs_lastmodifieddate") or "")
+    return to_ms(dt) if dt else 0
