@@ -10,9 +10,7 @@ from connector.ledger import Ledger
 from connector.sync import FollowupStep
 
 
-def make_followup_step(
-    client: HubSpotClient, ledger: Ledger, settings: Settings, log: Any
-) -> FollowupStep | None:
+def make_followup_step(client: HubSpotClient, ledger: Ledger, settings: Settings, log: Any) -> FollowupStep | None:
     """The follow-up step for `SyncRun`, or None when follow-ups are disabled."""
     if not settings.followup.enabled:
         return None

@@ -422,6 +422,14 @@ class Ledger:
             for row in self._conn.execute(f"SELECT {_CONTACT_COLUMNS} FROM contacts")
         }
 
+    def set_contacts_modified(self, modified: Mapping[str, datetime]) -> None:
+        """Record HubSpot's modification time of contacts as of our own last read or write."""
+        with self.transaction():
+            self._conn.executemany(
+                "UPDATE contacts SET updated_at = ? WHERE contact_id = ?",
+                ((_opt_ms(at), contact_id) for contact_id, at in modified.items()),
+            )
+
     def mark_contacts_missing(self, contact_ids: Iterable[str]) -> None:
         """Record that HubSpot no longer has these contacts (adds a row for ids never seen)."""
         with self.transaction():

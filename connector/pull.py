@@ -29,7 +29,7 @@ SUBMISSION_PROPS = (
     "hs_lastmodifieddate",
     "hs_contact_id",
 )
-CONTACT_PROPS = ("email", "firstname", "lastname", "hubspot_owner_id", "hs_merged_object_ids")
+CONTACT_PROPS = ("email", "firstname", "lastname", "hubspot_owner_id", "hs_merged_object_ids", "lastmodifieddate")
 COMPANY_PROPS = ("name", "hubspot_owner_id")
 SEARCH_PAGE = 200
 SEARCH_CAP = 10_000  # HubSpot answers 400 past the 10,000th result of one query
@@ -183,6 +183,7 @@ class Puller:
                 owner_id=props.get("hubspot_owner_id") or None,
                 company_id=primary[0] if primary else None,
                 exists=True,
+                updated_at=parse_datetime(props.get("lastmodifieddate") or "") or rec.updated_at,
             )
             refresh.current[cid] = {p: props.get(p) for p in ours}
         return refresh

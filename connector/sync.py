@@ -117,6 +117,7 @@ class SyncRun:
         self.puller = Puller(client, settings.properties)
         self.followup = followup
         self.kinds = property_kinds(settings.properties)
+        self._own_contact_write: datetime | None = None
 
     def execute(self, opts: RunOptions) -> RunReport:
         """Run once under the ledger lock; raises ConnectorError subclasses on fatal errors."""
@@ -169,7 +170,7 @@ class SyncRun:
         if not opts.dry_run:
             if max_modified is not None:
                 self.ledger.set_cursor(SUBMISSIONS_CURSOR, str(to_ms(max_modified)))
-            self.ledger.set_cursor(CONTACTS_CURSOR, str(to_ms(started)))
+            self._advance_contacts_cursor(started)
 
     def _incremental(self, opts: RunOptions, report: RunReport, started: datetime) -> None:
         lookback = timedelta(minutes=self.settings.sync.lookback_minutes)
@@ -191,8 +192,7 @@ class SyncRun:
         report.new_answers = len(new_rows)
         max_modified = max((a.modified_at for a in new_rows), default=None)
 
-        contact_cursor = int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0")
-        touched = self._recently_modified_contacts(contact_cursor - int(lookback.total_seconds() * 1000))
+        touched = self._recently_modified_contacts(int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0"))
         aliases = self.ledger.aliases()
         to_refresh = {resolve_alias(r.contact_id, aliases) for r in new_rows if r.contact_id} | touched
         if to_refresh:
@@ -218,7 +218,22 @@ class SyncRun:
         if not opts.dry_run:
             if max_modified is not None and to_ms(max_modified) > cursor_ms:
                 self.ledger.set_cursor(SUBMISSIONS_CURSOR, str(to_ms(max_modified)))
-            self.ledger.set_cursor(CONTACTS_CURSOR, str(to_ms(started)))
+            self._advance_contacts_cursor(started)
+
+    def _advance_contacts_cursor(self, started: datetime) -> None:
+        """Next run's lower bound for "contacts changed by others".
+
+        Normally the run's start minus the look-back (HubSpot's search index lags); but our own
+        writes also move `lastmodifieddate`, and re-reading them would cost pages of searches,
+        so the bound moves past the last contact we wrote. Trade-off: a change someone else
+        makes to a contact during our push is seen only when that contact answers again or on
+        the next backfill.
+        """
+        lookback = timedelta(minutes=self.settings.sync.lookback_minutes)
+        bound = to_ms(started - lookback)
+        if self._own_contact_write is not None:
+            bound = max(bound, to_ms(self._own_contact_write) + 1)
+        self.ledger.set_cursor(CONTACTS_CURSOR, str(bound))
 
     def _survey_groups(self) -> list[list[dict[str, Any]]]:
         """Search filter groups selecting NPS answers (EQ matches enumeration and string properties alike)."""
@@ -229,7 +244,7 @@ class SyncRun:
         return groups if 0 < len(groups) <= 5 else [[]]
 
     def _recently_modified_contacts(self, since_ms: int) -> set[str]:
-        """Known contacts HubSpot modified since the last run (owner, merge or company changes)."""
+        """Known contacts someone else changed since we last read or wrote them (owner, merge, company)."""
         known = self.ledger.contacts()
         if not known:
             return set()
@@ -246,11 +261,16 @@ class SyncRun:
                     }
                 ],
                 sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
-                properties=["hs_object_id"],
+                properties=["lastmodifieddate"],
                 limit=200,
                 after=after,
             )
-            found.update(r.id for r in page.results if r.id in known)
+            for rec in page.results:
+                row = known.get(rec.id)
+                modified = parse_datetime(rec.properties.get("lastmodifieddate") or "")
+                # Our own writes move lastmodifieddate too; only a stamp we have not seen means a change.
+                if row is not None and (row.updated_at is None or modified != row.updated_at):
+                    found.add(rec.id)
             if page.next_after is None or int(page.next_after) >= 10_000:
                 return found
             after = int(page.next_after)
@@ -336,6 +356,12 @@ class SyncRun:
         result = self.client.batch_update(object_type, updates)
         ok = set(result.ok)
         self.ledger.record_written(object_type, {i: updates[i] for i in ok if i in updates})
+        if object_type == "contacts":
+            stamps = {i: t for i, t in result.updated_at.items() if i in ok}
+            self.ledger.set_contacts_modified(stamps)
+            latest = max(stamps.values(), default=None)
+            if latest is not None and (self._own_contact_write is None or latest > self._own_contact_write):
+                self._own_contact_write = latest
         for failure in result.failures:
             self.log.error(
                 "push.record_failed",

@@ -8,6 +8,7 @@ object leaves this package.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 from typing import Any, Literal
 
@@ -201,6 +202,7 @@ class HubSpotClient(HubSpotTransport):
         """
         ok: list[str] = []
         failures: list[RecordFailure] = []
+        updated_at: dict[str, datetime] = {}
         for chunk in _chunks(list(updates), BATCH_SIZE):
             request = BatchInputSimplePublicObjectBatchInput(
                 inputs=[
@@ -223,7 +225,10 @@ class HubSpotClient(HubSpotTransport):
             failed = {failure.id for failure in chunk_failures}
             failures.extend(chunk_failures)
             ok.extend(i for i in chunk if i not in failed)
-        return BatchWriteResult(ok=ok, failures=failures)
+            for rec in convert.records(getattr(response.data, "results", None)):
+                if rec.updated_at is not None:
+                    updated_at[rec.id] = rec.updated_at
+        return BatchWriteResult(ok=ok, failures=failures, updated_at=updated_at)
 
     # ------------------------------------------------------------------ associations, owners
 

@@ -63,6 +63,8 @@ class BatchWriteResult:
 
     ok: list[str]
     failures: list[RecordFailure]
+    # HubSpot's `updatedAt` per written record: lets a later run tell our own writes from others'.
+    updated_at: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,10 @@ class HubSpotTransport:
         sleep: Callable[[float], None] = time.sleep,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
+        """`max_retries` counts retries after the first attempt; a `retry_policy` replaces it.
+
+        `clock`/`sleep` drive the rate limiters and the retry waits (tests pass fakes).
+        """
         if not access_token:
             raise ConfigError("the HubSpot access token is empty")
         base_url = base_url.rstrip("/")

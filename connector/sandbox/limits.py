@@ -101,6 +101,11 @@ class RateLimits:
             self._daily_used += 1
             return None, self._headers(token, now, search)
 
+    def headers(self, token: str, search: bool) -> dict[str, str]:
+        """The rate-limit headers as they stand, without taking budget (for injected 429s)."""
+        with self._lock:
+            return self._headers(token, self.clock(), search)
+
     def _headers(self, token: str, now: float, search: bool) -> dict[str, str]:
         if search:  # "Responses from the search API endpoints will not include any of the rate limit headers"
             return {}

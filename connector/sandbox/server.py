@@ -238,6 +238,8 @@ class Handler(BaseHTTPRequestHandler):
     """One HTTP connection (keep-alive)."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY each response waits ~40 ms.
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
     def do_GET(self) -> None:
@@ -297,7 +299,8 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "reset":
             raise _Drop
         if fault == "429":
-            return 429, rate_limit_body("SECONDLY" if search else "TEN_SECONDLY_ROLLING"), {}
+            throttle = rate_limit_body("SECONDLY" if search else "TEN_SECONDLY_ROLLING")
+            return 429, throttle, sandbox.limits.headers(self._token(), search)
         if fault in ("500", "502"):
             message = "internal error" if fault == "500" else "Bad Gateway"
             return int(fault), ApiError(int(fault), "", message).body(), {}

@@ -1,0 +1,206 @@
+"""End-to-end: the real CLI, the real sandbox over HTTP through the official SDK, a real SQLite ledger.
+
+Expected values come from tests/integration/oracle.py, an independent computation over the
+fixture JSON that shares no code with the connector.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connector.sandbox.demo import generate_portal
+from tests.integration.conftest import Portal
+from tests.integration.oracle import expected
+
+AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+NO_TASKS = "[followup]\nenabled = false\n"
+CONTACT_PROPS = ("nps_score", "nps_category", "nps_last_response_date", "nps_response_count")
+COMPANY_PROPS = (
+    "nps_company_score",
+    "nps_company_category",
+    "nps_company_responses",
+    "nps_company_promoters",
+    "nps_company_passives",
+    "nps_company_detractors",
+    "nps_company_margin_of_error",
+    "nps_company_trend",
+    "nps_company_last_response_date",
+)
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    """Semantic equality as HubSpot would see it: numbers as numbers, datetimes as instants."""
+    a, b = a or "", b or ""
+    if a == b:
+        return True
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(a.replace("Z", "+00:00")) == datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+
+
+def _mismatches(held: dict[str, dict[str, str]], want: dict[str, dict[str, str]], props: tuple[str, ...]) -> list[str]:
+    out = []
+    for rid, record in held.items():
+        for prop in props:
+            wanted = want.get(rid, {}).get(prop, "")
+            if not _same(record.get(prop), wanted):
+                out.append(f"{rid}.{prop}: HubSpot {record.get(prop)!r}, expected {wanted!r}")
+    return out
+
+
+def _nps_view(portal: Portal) -> dict[str, dict[str, dict[str, str]]]:
+    return {
+        "contacts": {i: {p: r.get(p, "") for p in CONTACT_PROPS} for i, r in portal.properties("contacts").items()},
+        "companies": {i: {p: r.get(p, "") for p in COMPANY_PROPS} for i, r in portal.properties("companies").items()},
+    }
+
+
+@pytest.fixture(scope="module")
+def fixture() -> dict[str, Any]:
+    """A generated portal: merges, deletions, multi-company and anonymous contacts, invalid answers."""
+    return generate_portal(1500, seed=11, now=AS_OF)
+
+
+@pytest.fixture
+def backfilled(make_portal: Any, fixture: dict[str, Any]) -> Portal:
+    """A portal after `setup` + `backfill --as-of AS_OF`."""
+    portal: Portal = make_portal(copy.deepcopy(fixture), NO_TASKS)
+    assert portal.cli("setup").exit_code == 0
+    result = portal.cli("backfill", "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    return portal
+
+
+class TestBackfill:
+    def test_backfill_leaves_exactly_the_contract_values(self, backfilled: Portal, fixture: dict[str, Any]) -> None:
+        """Every contact and company holds the values of the independent computation, and nothing else."""
+        want = expected(fixture, AS_OF)
+        view = _nps_view(backfilled)
+        assert _mismatches(view["contacts"], want["contacts"], CONTACT_PROPS) == []
+        assert _mismatches(view["companies"], want["companies"], COMPANY_PROPS) == []
+        assert len(want["contacts"]) > 300 and len(want["companies"]) > 100  # the check covers real volume
+
+    def test_second_backfill_writes_nothing(self, backfilled: Portal) -> None:
+        """A backfill over an unchanged portal finds no drift and sends no update."""
+        before = backfilled.stats()["writes"]
+        assert backfilled.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
+        assert backfilled.stats()["writes"] == before
+
+    def test_backfill_repairs_a_value_changed_in_hubspot(self, backfilled: Portal, fixture: dict[str, Any]) -> None:
+        """A value an admin overwrote in HubSpot is put back by the next backfill."""
+        from tests.conftest import build_sdk
+
+        want = expected(fixture, AS_OF)
+        contact_id = sorted(want["contacts"])[0]
+        sdk = build_sdk(backfilled.server.url, token=_secret())
+        sdk.crm.contacts.basic_api.update(contact_id, simple_public_object_input={"properties": {"nps_score": "1"}})
+        assert backfilled.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
+        held = backfilled.properties("contacts")[contact_id]["nps_score"]
+        assert _same(held, want["contacts"][contact_id]["nps_score"])
+
+
+def _secret() -> str:
+    from tests.integration.conftest import SECRET
+
+    return SECRET
+
+
+class TestIncremental:
+    def test_sync_with_nothing_new_makes_no_write_and_at_most_three_calls(self, backfilled: Portal) -> None:
+        """The scheduled job on a quiet portal costs at most 3 API calls and writes nothing."""
+        before = backfilled.stats()
+        result = backfilled.cli("sync", "--as-of", AS_OF.isoformat())
+        after = backfilled.stats()
+        assert result.exit_code == 0, result.output
+        assert after["writes"] == before["writes"]
+        assert after["calls"] - before["calls"] <= 3
+
+    def test_one_new_answer_changes_exactly_its_contact_and_company(
+        self, backfilled: Portal, fixture: dict[str, Any]
+    ) -> None:
+        """Adding one answer rewrites that contact and its primary company and nothing else."""
+        want = expected(fixture, AS_OF)
+        contact = next(
+            c
+            for c in fixture["contacts"]
+            if c["id"] in want["contacts"] and any(link.get("primary") for link in c.get("companies", []))
+        )
+        company = next(str(link["id"]) for link in contact["companies"] if link.get("primary"))
+        old_score = int(want["contacts"][contact["id"]]["nps_score"])
+        new_score = 0 if old_score >= 7 else 10
+        stamp = (AS_OF - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer = {
+            "id": "990001",
+            "contact_id": contact["id"],
+            "properties": {"hs_survey_type": "NPS", "hs_value": str(new_score), "hs_submission_timestamp": stamp},
+        }
+        before = _nps_view(backfilled)
+        backfilled.post("/_sandbox/feedback_submissions", {"feedback_submissions": [answer]})
+        result = backfilled.cli("sync", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        after = _nps_view(backfilled)
+        changed_contacts = {i for i in after["contacts"] if after["contacts"][i] != before["contacts"].get(i)}
+        changed_companies = {i for i in after["companies"] if after["companies"][i] != before["companies"].get(i)}
+        assert changed_contacts == {contact["id"]}
+        assert changed_companies == {company}
+        assert after["contacts"][contact["id"]]["nps_score"] == str(new_score)
+        fixture2 = copy.deepcopy(fixture)
+        fixture2["feedback_submissions"].append(answer)
+        want2 = expected(fixture2, AS_OF)
+        assert _mismatches(after["companies"], want2["companies"], COMPANY_PROPS) == []
+
+    def test_moving_as_of_rewrites_exactly_the_records_whose_values_changed(
+        self, backfilled: Portal, fixture: dict[str, Any]
+    ) -> None:
+        """When answers leave the window, only records whose written values change are touched."""
+        later = AS_OF + timedelta(days=45)
+        want_now, want_later = expected(fixture, AS_OF), expected(fixture, later)
+        modified_before = {
+            t: {i: r.get(m) for i, r in backfilled.properties(t).items()}
+            for t, m in (("contacts", "lastmodifieddate"), ("companies", "hs_lastmodifieddate"))
+        }
+        result = backfilled.cli("sync", "--as-of", later.isoformat())
+        assert result.exit_code == 0, result.output
+        view = _nps_view(backfilled)
+        assert _mismatches(view["contacts"], want_later["contacts"], CONTACT_PROPS) == []
+        assert _mismatches(view["companies"], want_later["companies"], COMPANY_PROPS) == []
+        for object_type, props, modified in (
+            ("contacts", CONTACT_PROPS, "lastmodifieddate"),
+            ("companies", COMPANY_PROPS, "hs_lastmodifieddate"),
+        ):
+            should_change = {
+                rid
+                for rid in set(want_now[object_type]) | set(want_later[object_type])
+                if any(
+                    not _same(want_now[object_type].get(rid, {}).get(p), want_later[object_type].get(rid, {}).get(p))
+                    for p in props
+                )
+            }
+            touched = {
+                rid
+                for rid, r in backfilled.properties(object_type).items()
+                if r.get(modified) != modified_before[object_type].get(rid)
+            }
+            assert touched == should_change, object_type
+            assert should_change  # the window really moved something
+
+    def test_dry_run_writes_nothing_and_keeps_the_ledger(self, backfilled: Portal) -> None:
+        """`--dry-run` prints the plan, leaves HubSpot untouched and the next real run still does the work."""
+        later = (AS_OF + timedelta(days=45)).isoformat()
+        before = backfilled.stats()["writes"]
+        dry = backfilled.cli("sync", "--dry-run", "--as-of", later)
+        assert dry.exit_code == 0, dry.output
+        assert "would update" in dry.output and "→" in dry.output
+        assert backfilled.stats()["writes"] == before
+        real = backfilled.cli("sync", "--as-of", later)
+        assert real.exit_code == 0
+        assert backfilled.stats()["writes"] > before
