@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connector.errors import ConnectorError, HubSpotAuthError
+from connector.errors import ConnectorError, HubSpotAuthError, HubSpotUnavailable
 
 Row = tuple[str, bool, str]
 
@@ -35,6 +35,9 @@ def run_checks(config: Path | None) -> tuple[list[Row], bool]:
         rows.append(("token", True, "accepted"))
     except HubSpotAuthError as exc:
         rows.append(("token", False, str(exc)))
+        return rows, False
+    except HubSpotUnavailable as exc:
+        rows.append(("hubspot reachable", False, str(exc)))
         return rows, False
     except ConnectorError:
         rows.append(("token", True, "accepted"))  # a scope problem is reported below

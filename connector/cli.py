@@ -86,7 +86,7 @@ def check(ctx: typer.Context) -> None:
 
 
 def _codes(rows: list[tuple[str, bool, str]]) -> list[tuple[str, bool, int]]:
-    codes = {"config": 2, "token": 3, "scopes": 3}
+    codes = {"config": 2, "token": 3, "scopes": 3, "hubspot": 5}
     return [(name, good, codes.get(name.split(" ")[0], 1)) for name, good, _ in rows]
 
 
