@@ -17,7 +17,7 @@ _SECRETS: set[str] = set()
 
 def register_secret(secret: str) -> None:
     """Never let this string reach a log line."""
-    if secret:
+    if len(secret) >= 4:  # shorter strings would blank out ordinary words; no real token is that short
         _SECRETS.add(secret)
 
 
@@ -50,9 +50,19 @@ def configure(level: str = "info", fmt: str = "auto") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
+
+
+class _CurrentStderr:
+    """Writes to whatever sys.stderr is at the time (test runners swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def get_logger(name: str) -> Any:

@@ -118,6 +118,7 @@ class SyncRun:
         self.followup = followup
         self.kinds = property_kinds(settings.properties)
         self._own_contact_write: datetime | None = None
+        self._new_ids: set[str] = set()
 
     def execute(self, opts: RunOptions) -> RunReport:
         """Run once under the ledger lock; raises ConnectorError subclasses on fatal errors."""
@@ -152,6 +153,7 @@ class SyncRun:
             self.ledger.delete_answers_submitted_between(opts.since, opts.until)
             self.ledger.upsert_answers(in_range)
         report.new_answers = len(in_range)
+        self._new_ids = {r.submission_id for r in in_range}
         self.log.info("pull.backfill", listed=len(rows), in_range=len(in_range))
 
         answers = self.ledger.answers()
@@ -190,6 +192,7 @@ class SyncRun:
             new_rows = [row for r in fresh if (row := answer_row(r, links.get(r.id))) is not None]
             self.ledger.upsert_answers(new_rows)
         report.new_answers = len(new_rows)
+        self._new_ids = {r.submission_id for r in new_rows}
         max_modified = max((a.modified_at for a in new_rows), default=None)
 
         touched = self._recently_modified_contacts(int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0"))
@@ -300,7 +303,9 @@ class SyncRun:
             known_companies=companies,
         )
         for sid in card.invalid:
-            self.log.warning("answer.invalid", submission_id=sid, detail="NPS value is not an integer 0-10; skipped")
+            # Warn once, when the answer arrives; later runs only count it.
+            log = self.log.warning if sid in self._new_ids else self.log.debug
+            log("answer.invalid", submission_id=sid, detail="NPS value is not an integer 0-10; skipped")
         return card
 
     # ----- plan and push
