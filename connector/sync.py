@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from connector.compute import Scorecard, build_scorecard, is_nps_answer, resolve_alias
 from connector.config import Settings
+from connector.errors import ConfigError
 from connector.hubspot import HubSpotClient, RecordFailure
 from connector.ledger import AnswerRow, ContactRow, Ledger
 from connector.plan import diff_values, followup_values, parse_datetime
@@ -359,6 +360,12 @@ class SyncRun:
         if not updates:
             return set()
         result = self.client.batch_update(object_type, updates)
+        unknown = next((f for f in result.failures if "PROPERTY_DOESNT_EXIST" in f.message), None)
+        if unknown is not None and not result.ok:
+            raise ConfigError(
+                f"HubSpot has no {object_type} properties for the NPS values (run `nps-connector setup`, "
+                f"or check the names in [properties]): {unknown.message[:300]}"
+            )
         ok = set(result.ok)
         self.ledger.record_written(object_type, {i: updates[i] for i in ok if i in updates})
         if object_type == "contacts":

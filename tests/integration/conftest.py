@@ -57,11 +57,7 @@ class Portal:
         """Every live record's properties of a type, from the snapshot."""
         snap = self.get("/_sandbox/snapshot")
         merged = {m["from"] for m in snap.get("merges", [])}
-        return {
-            r["id"]: r["properties"]
-            for r in snap[object_type]
-            if not r.get("archived") and r["id"] not in merged
-        }
+        return {r["id"]: r["properties"] for r in snap[object_type] if not r.get("archived") and r["id"] not in merged}
 
 
 def write_config(path: Path, url: str, ledger: Path, extra: str = "") -> None:

@@ -47,7 +47,9 @@ def _stamp(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
-def expected(fixture: dict[str, Any], as_of: datetime, window_days: int = 365, min_responses: int = 1) -> dict[str, Any]:
+def expected(
+    fixture: dict[str, Any], as_of: datetime, window_days: int = 365, min_responses: int = 1
+) -> dict[str, Any]:
     """Expected contact and company property values: {"contacts": {id: {...}}, "companies": {id: {...}}}."""
     merged = {m["from"]: m["into"] for m in fixture.get("merges", [])}
     contacts = {c["id"]: c for c in fixture["contacts"]}
@@ -95,7 +97,9 @@ def expected(fixture: dict[str, Any], as_of: datetime, window_days: int = 365, m
         if company:
             company_votes.setdefault(company, []).extend((t, i, s, cid) for t, i, s in vs)
 
-    def window_nps(vs: list[tuple[datetime, int, int, str]], end: datetime) -> tuple[Fraction, int, int, int, datetime] | None:
+    def window_nps(
+        vs: list[tuple[datetime, int, int, str]], end: datetime
+    ) -> tuple[Fraction, int, int, int, datetime] | None:
         latest: dict[str, tuple[datetime, int, int]] = {}
         for t, i, s, cid in vs:
             if end - window < t <= end and (cid not in latest or (t, i) > latest[cid][:2]):

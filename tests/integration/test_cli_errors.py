@@ -65,9 +65,7 @@ class TestHubSpotErrors:
     def test_missing_scope_exits_3_naming_the_scope(self, make_sandbox: Any, tmp_path: Path) -> None:
         """A token without the companies scope fails with exit 3 and names crm.objects.companies.read."""
         limited = dict(SMALL)
-        limited["tokens"] = [
-            {"token": SECRET, "scopes": ["crm.objects.contacts.read", "crm.objects.contacts.write"]}
-        ]
+        limited["tokens"] = [{"token": SECRET, "scopes": ["crm.objects.contacts.read", "crm.objects.contacts.write"]}]
         server = make_sandbox(limited)
         config = tmp_path / "nps-connector.toml"
         write_config(config, server.url, tmp_path / "ledger.sqlite", "[followup]\nenabled = false\n")

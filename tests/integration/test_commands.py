@@ -1,0 +1,173 @@
+"""setup, check, report and the harder pull and push paths, end to end against the sandbox."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connector.sandbox.demo import generate_portal
+from tests.conftest import build_sdk
+from tests.integration.conftest import SECRET, Portal
+from tests.integration.oracle import expected
+from tests.integration.test_sync_e2e import AS_OF, NO_TASKS, _same
+
+SMALL = generate_portal(400, seed=3, now=AS_OF)
+
+
+class TestSetup:
+    def test_setup_is_idempotent(self, make_portal: Any) -> None:
+        """A second setup creates nothing and succeeds."""
+        portal: Portal = make_portal(SMALL)
+        first, second = portal.cli("setup"), portal.cli("setup")
+        assert first.exit_code == 0 and "15 properties created" in first.output
+        assert second.exit_code == 0 and "0 properties created" in second.output
+
+    def test_setup_fails_naming_a_property_of_the_wrong_type(self, make_portal: Any) -> None:
+        """An existing nps_score of type string is an error that names it; nothing is overwritten."""
+        portal: Portal = make_portal(SMALL)
+        sdk = build_sdk(portal.server.url, token=SECRET)
+        sdk.crm.properties.core_api.create(
+            "contacts",
+            property_create={
+                "name": "nps_score",
+                "label": "NPS",
+                "type": "string",
+                "fieldType": "text",
+                "groupName": "contactinformation",
+            },
+        )
+        result = portal.cli("setup")
+        assert result.exit_code == 1
+        assert "nps_score" in result.output and "string" in result.output
+
+    def test_sync_before_setup_stops_with_a_clear_line(self, make_portal: Any) -> None:
+        """Writing to properties HubSpot does not have stops the run, naming setup, exit 2."""
+        portal: Portal = make_portal(SMALL, NO_TASKS)
+        result = portal.cli("backfill", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 2
+        assert "nps-connector setup" in result.output
+
+
+class TestCheck:
+    def test_check_passes_after_setup_and_fails_before(self, make_portal: Any) -> None:
+        """check exits non-zero while properties are missing and 0 once setup has run."""
+        portal: Portal = make_portal(SMALL)
+        before = portal.cli("check")
+        assert before.exit_code != 0 and "missing" in before.output
+        assert portal.cli("setup").exit_code == 0
+        after = portal.cli("check")
+        assert after.exit_code == 0, after.output
+        assert "FAIL" not in after.output
+
+    def test_check_names_a_missing_scope(self, make_sandbox: Any, tmp_path: Any) -> None:
+        """A token without the owners scope shows a failing row naming crm.objects.owners.read."""
+        from tests.integration.conftest import write_config
+
+        limited = dict(SMALL)
+        limited["tokens"] = [
+            {
+                "token": SECRET,
+                "scopes": [
+                    "crm.objects.contacts.read",
+                    "crm.objects.companies.read",
+                    "crm.objects.feedback_submissions.read",
+                    "crm.schemas.contacts.read",
+                    "crm.schemas.companies.read",
+                ],
+            }
+        ]
+        server = make_sandbox(limited)
+        config = tmp_path / "c.toml"
+        write_config(config, server.url, tmp_path / "l.sqlite")
+        portal = Portal(server, config, tmp_path)
+        result = portal.cli("check")
+        assert result.exit_code == 3
+        assert "crm.objects.owners.read" in result.output.replace("\n", "").replace("│", "").replace(" ", "")
+
+
+class TestReport:
+    def test_report_json_and_csv_match_the_independent_computation(self, make_portal: Any) -> None:
+        """report lists every scored company with the nine properties as HubSpot got them."""
+        portal: Portal = make_portal(copy.deepcopy(SMALL), NO_TASKS)
+        assert portal.cli("setup").exit_code == 0
+        assert portal.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
+        want = expected(SMALL, AS_OF)["companies"]
+        as_json = portal.cli("report", "--format", "json", "--as-of", AS_OF.isoformat())
+        rows = {r["company_id"]: r for r in json.loads(as_json.stdout)}
+        assert set(rows) == set(want)
+        for company_id, values in want.items():
+            for prop, value in values.items():
+                assert _same(rows[company_id][prop], value), (company_id, prop)
+            assert "name" in rows[company_id] and "open_followups" in rows[company_id]
+        as_csv = portal.cli("report", "--format", "csv", "--as-of", AS_OF.isoformat())
+        parsed = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+        assert {r["company_id"] for r in parsed} == set(want)
+        table = portal.cli("report", "--as-of", AS_OF.isoformat())
+        assert table.exit_code == 0 and "NPS per company" in table.output
+
+
+class TestPullAndPush:
+    def test_incremental_pull_survives_more_than_10000_answers_on_one_timestamp(self, make_portal: Any) -> None:
+        """10,500 answers modified at the same instant are all pulled: the search window never loops."""
+        portal: Portal = make_portal(copy.deepcopy(SMALL), NO_TASKS)
+        # Lift the client-side limits: this test is about paging, not pacing.
+        text = portal.config.read_text(encoding="utf-8").replace(
+            "max_retries = 2\n", "max_retries = 2\nsearch_requests_per_second = 1000\nrequests_per_10s = 100000\n"
+        )
+        portal.config.write_text(text, encoding="utf-8")
+        assert portal.cli("setup").exit_code == 0
+        assert portal.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
+        contact = next(c["id"] for c in SMALL["contacts"] if not c.get("archived") and c.get("companies"))
+        stamp = (AS_OF - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        burst = [
+            {
+                "id": str(800000 + i),
+                "contact_id": contact,
+                "properties": {
+                    "hs_survey_type": "NPS",
+                    "hs_value": str(i % 11),
+                    "hs_submission_timestamp": stamp,
+                },
+            }
+            for i in range(10_500)
+        ]
+        # One call: the sandbox stamps them all with the same arrival time (hs_lastmodifieddate).
+        portal.post("/_sandbox/feedback_submissions", {"feedback_submissions": burst})
+        result = portal.cli("sync", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        assert "10500 new answers" in result.output
+        held = portal.properties("contacts")[contact]
+        assert held["nps_score"] == str(10_499 % 11)  # the highest id wins a tie on time
+
+    def test_a_record_deleted_before_the_push_fails_alone_and_exits_1(self, make_portal: Any) -> None:
+        """A 207 per-record failure is logged for that record, the rest lands, and the run exits 1."""
+        portal: Portal = make_portal(copy.deepcopy(SMALL), NO_TASKS)
+        assert portal.cli("setup").exit_code == 0
+        assert portal.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
+        later = AS_OF + timedelta(days=60)
+        want_later = expected(SMALL, later)["companies"]
+        want_now = expected(SMALL, AS_OF)["companies"]
+        changing = sorted(c for c in want_later if want_later[c] != want_now.get(c))
+        assert len(changing) >= 2
+        victim = changing[0]
+        sdk = build_sdk(portal.server.url, token=SECRET)
+        sdk.crm.companies.basic_api.archive(victim)
+        result = portal.cli("sync", "--as-of", later.isoformat())
+        assert result.exit_code == 1, result.output
+        assert victim in result.output and "push.record_failed" in result.output
+        held = portal.properties("companies")
+        for company_id in changing[1:]:
+            for prop, value in want_later[company_id].items():
+                assert _same(held[company_id].get(prop), value), (company_id, prop)
+
+
+def test_as_of_without_offset_is_utc() -> None:
+    """--as-of 2026-01-01T00:00 means midnight UTC."""
+    from connector.runtime import parse_as_of
+
+    assert parse_as_of("2026-01-01T00:00") == datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_as_of("2026-01-01T01:00+01:00") == datetime(2026, 1, 1, tzinfo=UTC)
