@@ -37,8 +37,10 @@ class TestConfigErrors:
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1
-        assert "scoring.window_days" in lines[0] and str(config) in lines[0]
-        assert "Traceback" not in result.stderr and SECRET not in result.stderr + result.stdout
+        assert "scoring.window_days" in lines[0]
+        assert str(config) in lines[0]
+        assert "Traceback" not in result.stderr
+        assert SECRET not in result.stderr + result.stdout
 
     def test_token_and_token_file_together_exit_2(self, tmp_path: Path) -> None:
         """Giving both access_token and access_token_file is a configuration error."""
@@ -48,7 +50,8 @@ class TestConfigErrors:
         config.write_text(f'[hubspot]\naccess_token_file = "{secret_file}"\n', encoding="utf-8")
         result = _cli_subprocess(config, "sync", env={"NPS_HUBSPOT__ACCESS_TOKEN": SECRET})
         assert result.returncode == 2
-        assert "access_token" in result.stderr and SECRET not in result.stderr + result.stdout
+        assert "access_token" in result.stderr
+        assert SECRET not in result.stderr + result.stdout
 
 
 class TestHubSpotErrors:

@@ -23,8 +23,10 @@ class TestSetup:
         """A second setup creates nothing and succeeds."""
         portal: Portal = make_portal(SMALL)
         first, second = portal.cli("setup"), portal.cli("setup")
-        assert first.exit_code == 0 and "15 properties created" in first.output
-        assert second.exit_code == 0 and "0 properties created" in second.output
+        assert first.exit_code == 0
+        assert "15 properties created" in first.output
+        assert second.exit_code == 0
+        assert "0 properties created" in second.output
 
     def test_setup_fails_naming_a_property_of_the_wrong_type(self, make_portal: Any) -> None:
         """An existing nps_score of type string is an error that names it; nothing is overwritten."""
@@ -42,7 +44,8 @@ class TestSetup:
         )
         result = portal.cli("setup")
         assert result.exit_code == 1
-        assert "nps_score" in result.output and "string" in result.output
+        assert "nps_score" in result.output
+        assert "string" in result.output
 
     def test_sync_before_setup_stops_with_a_clear_line(self, make_portal: Any) -> None:
         """Writing to properties HubSpot does not have stops the run, naming setup, exit 2."""
@@ -57,7 +60,8 @@ class TestCheck:
         """check exits non-zero while properties are missing and 0 once setup has run."""
         portal: Portal = make_portal(SMALL)
         before = portal.cli("check")
-        assert before.exit_code != 0 and "missing" in before.output
+        assert before.exit_code != 0
+        assert "missing" in before.output
         assert portal.cli("setup").exit_code == 0
         after = portal.cli("check")
         assert after.exit_code == 0, after.output
@@ -102,12 +106,14 @@ class TestReport:
         for company_id, values in want.items():
             for prop, value in values.items():
                 assert _same(rows[company_id][prop], value), (company_id, prop)
-            assert "name" in rows[company_id] and "open_followups" in rows[company_id]
+            assert "name" in rows[company_id]
+            assert "open_followups" in rows[company_id]
         as_csv = portal.cli("report", "--format", "csv", "--as-of", AS_OF.isoformat())
         parsed = list(csv.DictReader(io.StringIO(as_csv.stdout)))
         assert {r["company_id"] for r in parsed} == set(want)
         table = portal.cli("report", "--as-of", AS_OF.isoformat())
-        assert table.exit_code == 0 and "NPS per company" in table.output
+        assert table.exit_code == 0
+        assert "NPS per company" in table.output
 
 
 class TestPullAndPush:
@@ -158,7 +164,8 @@ class TestPullAndPush:
         sdk.crm.companies.basic_api.archive(victim)
         result = portal.cli("sync", "--as-of", later.isoformat())
         assert result.exit_code == 1, result.output
-        assert victim in result.output and "push.record_failed" in result.output
+        assert victim in result.output
+        assert "push.record_failed" in result.output
         held = portal.properties("companies")
         for company_id in changing[1:]:
             for prop, value in want_later[company_id].items():
