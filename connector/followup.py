@@ -383,7 +383,9 @@ class FollowupRunner:
     ) -> dict[str, tuple[FollowupStatus, datetime]]:
         """contact id → (status, due) of the task of the contact's latest answer that has one."""
         rows = {r.submission_id: r for r in self._ledger.tasks() if r.kind == "answer" and r.state == "created"}
-        just_made = {r.task_id for key, r in rows.items() if key in {p.key for p in result.created}}
+        # Tasks created in this run are open by construction: no need to read them back.
+        made_keys = {p.key for p in result.created}
+        just_made = {r.task_id for key, r in rows.items() if key in made_keys}
         open_ids = [r.task_id for r in rows.values() if r.task_id and r.status == "open" and r.task_id not in just_made]
         statuses: dict[str, TaskStatus] = {}
         deleted: set[str] = set()

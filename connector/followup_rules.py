@@ -68,8 +68,7 @@ class TaskPlan:
 
     def task_input(self) -> TaskInput:
         """The batch-create input: associated with the contact (204) and the company (192)."""
-        # At-risk tasks have no contact; connector.hubspot.TaskInput needs contact_id optional for them.
-        return TaskInput(properties=self.properties(), contact_id=self.contact_id or "", company_id=self.company_id)
+        return TaskInput(properties=self.properties(), contact_id=self.contact_id, company_id=self.company_id)
 
     def intent(self) -> TaskIntent:
         """The ledger intent recorded before the create call."""

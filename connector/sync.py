@@ -227,14 +227,15 @@ class SyncRun:
     def _advance_contacts_cursor(self, started: datetime) -> None:
         """Next run's lower bound for "contacts changed by others".
 
-        Normally the run's start minus the look-back (HubSpot's search index lags); but our own
+        Normally the run's start minus the look-back (HubSpot's search index lags), never moving
+        back; but our own
         writes also move `lastmodifieddate`, and re-reading them would cost pages of searches,
         so the bound moves past the last contact we wrote. Trade-off: a change someone else
         makes to a contact during our push is seen only when that contact answers again or on
         the next backfill.
         """
         lookback = timedelta(minutes=self.settings.sync.lookback_minutes)
-        bound = to_ms(started - lookback)
+        bound = max(to_ms(started - lookback), int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0"))
         if self._own_contact_write is not None:
             bound = max(bound, to_ms(self._own_contact_write) + 1)
         self.ledger.set_cursor(CONTACTS_CURSOR, str(bound))

@@ -105,8 +105,8 @@ class PropertyInfo:
 
 @dataclass(frozen=True)
 class TaskInput:
-    """A task to create: its properties and the contact (and optional company) it belongs to."""
+    """A task to create: its properties and the contact and/or company it belongs to."""
 
     properties: dict[str, str]
-    contact_id: str
+    contact_id: str | None
     company_id: str | None = None

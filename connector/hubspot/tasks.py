@@ -38,7 +38,7 @@ def batch_create_request(inputs: Sequence[TaskInput]) -> Any:
 
 
 def _associations(task: TaskInput) -> list[Any]:
-    links = [_link(task.contact_id, TASK_TO_CONTACT)]
+    links = [_link(task.contact_id, TASK_TO_CONTACT)] if task.contact_id else []
     if task.company_id:
         links.append(_link(task.company_id, TASK_TO_COMPANY))
     return links
