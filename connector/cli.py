@@ -204,6 +204,7 @@ def run(
     ctx: typer.Context,
     every: Annotated[str | None, typer.Option(help="Sync every DURATION (e.g. 15m).")] = None,
     cron: Annotated[str | None, typer.Option(help="Sync on a cron schedule (UTC), e.g. '*/15 * * * *'.")] = None,
+    max_runs: Annotated[int, typer.Option(help="Stop after this many runs (0: run forever).")] = 0,
 ) -> None:
     """Stay up and sync on a schedule (for plain `docker run`)."""
     from croniter import croniter
@@ -215,6 +216,7 @@ def run(
     if cron and not croniter.is_valid(cron):
         raise ConfigError(f"--cron: {cron!r} is not a valid cron expression")
     interval = parse_duration(every) if every else None
+    runs = 0
     while True:
         started = datetime.now(UTC)
         try:
@@ -224,6 +226,9 @@ def run(
                 raise  # configuration and credentials do not heal by waiting
             typer.echo(f"error: {exc}", err=True)
             code = exc.exit_code
+        runs += 1
+        if max_runs and runs >= max_runs:
+            raise typer.Exit(code)
         wake = (
             started + interval if interval is not None else croniter(cron or "", datetime.now(UTC)).get_next(datetime)
         )

@@ -178,3 +178,21 @@ def test_as_of_without_offset_is_utc() -> None:
 
     assert parse_as_of("2026-01-01T00:00") == datetime(2026, 1, 1, tzinfo=UTC)
     assert parse_as_of("2026-01-01T01:00+01:00") == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class TestRun:
+    def test_run_every_syncs_repeatedly(self, make_portal: Any) -> None:
+        """`run --every 1s --max-runs 2` syncs twice and exits with the last run's code."""
+        portal: Portal = make_portal(copy.deepcopy(SMALL), NO_TASKS)
+        assert portal.cli("setup").exit_code == 0
+        result = portal.cli("run", "--every", "1s", "--max-runs", "2")
+        assert result.exit_code == 0, result.output
+        assert result.output.count("next at") == 1
+        assert result.output.count("new answers") == 2
+
+    def test_run_needs_exactly_one_schedule(self, make_portal: Any) -> None:
+        """Neither or both of --every/--cron, or a bad value, is a configuration error (exit 2)."""
+        portal: Portal = make_portal(SMALL, NO_TASKS)
+        assert portal.cli("run").exit_code == 2
+        assert portal.cli("run", "--every", "soon").exit_code == 2
+        assert portal.cli("run", "--cron", "not cron").exit_code == 2
