@@ -157,3 +157,46 @@ class TestFollowupTasks:
         want = expected_tasks(fixture, AS_OF)
         assert all(f"task for submission {sid}" in result.output for sid in list(want)[:20])
         assert held_tasks(p) == {}
+
+
+class TestCrash:
+    def test_kill_9_while_tasks_are_being_created(self, make_portal: Any, fixture: dict[str, Any]) -> None:
+        """The real CLI killed (SIGKILL) after its create request reached HubSpot: the rerun creates none twice."""
+        import os
+        import signal
+        import subprocess
+        import sys
+        import time
+
+        from connector.sandbox.limits import Faults
+
+        # Every request is slow (0.25 s), so the kill lands while HubSpot is still applying the create.
+        p: Portal = make_portal(copy.deepcopy(fixture), faults="slow=1.0", time_scale=8)
+        assert p.cli("setup").exit_code == 0
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NPS_")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "connector", "--config", str(p.config), "backfill", "--as-of", AS_OF.isoformat()],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        route = "POST /crm/v3/objects/{objectType}/batch/create"
+        deadline = time.monotonic() + 120
+        try:
+            while p.server.sandbox.stats()["by_route"].get(route, 0) == 0:
+                assert proc.poll() is None, "the run ended before creating tasks"
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+        time.sleep(1.0)  # HubSpot finishes applying the create the client never heard back from
+        landed = held_tasks(p)
+        assert landed  # the create did land: this is the case exactly-once must survive
+        p.server.sandbox.faults = Faults.parse(None)
+        result = p.cli("backfill", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        held = held_tasks(p)
+        assert set(held) == set(expected_tasks(fixture, AS_OF))
+        assert all(len(tasks) == 1 for tasks in held.values())
