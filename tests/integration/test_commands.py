@@ -196,3 +196,27 @@ class TestRun:
         assert portal.cli("run").exit_code == 2
         assert portal.cli("run", "--every", "soon").exit_code == 2
         assert portal.cli("run", "--cron", "not cron").exit_code == 2
+
+
+class TestBackfillRange:
+    def test_backfill_since_pulls_only_answers_submitted_in_range(self, make_portal: Any) -> None:
+        """On a fresh ledger, `backfill --since D` scores exactly the answers submitted at or after D."""
+        portal: Portal = make_portal(copy.deepcopy(SMALL), NO_TASKS)
+        assert portal.cli("setup").exit_code == 0
+        since = AS_OF - timedelta(days=200)
+        result = portal.cli("backfill", "--since", since.isoformat(), "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        in_range = copy.deepcopy(SMALL)
+        in_range["feedback_submissions"] = [
+            s
+            for s in SMALL["feedback_submissions"]
+            if datetime.fromisoformat(s["properties"]["hs_submission_timestamp"].replace("Z", "+00:00")) >= since
+        ]
+        assert len(in_range["feedback_submissions"]) < len(SMALL["feedback_submissions"])
+        want = expected(in_range, AS_OF)
+        held = portal.properties("contacts")
+        for contact_id, values in want["contacts"].items():
+            for prop, value in values.items():
+                assert _same(held[contact_id].get(prop), value), (contact_id, prop)
+        scored = {cid for cid, r in held.items() if r.get("nps_score")}
+        assert scored == set(want["contacts"])
