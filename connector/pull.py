@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
+
 from connector.hubspot import HubSpotClient, Record
 from connector.ledger import AnswerRow, CompanyRow, ContactRow
 from connector.plan import parse_datetime
@@ -34,6 +36,7 @@ COMPANY_PROPS = ("name", "hubspot_owner_id")
 SEARCH_PAGE = 200
 SEARCH_CAP = 10_000  # HubSpot answers 400 past the 10,000th result of one query
 PRIMARY_COMPANY = 1  # contact→company association type id of the primary company
+PROGRESS_EVERY = 5_000  # a progress event per this many records on long pulls
 
 
 def to_ms(dt: datetime) -> int:
@@ -76,15 +79,20 @@ class ContactRefresh:
 class Puller:
     """Reads what a run needs from HubSpot through the HubSpot layer."""
 
-    def __init__(self, client: HubSpotClient, names: PropertyNames) -> None:
+    def __init__(self, client: HubSpotClient, names: PropertyNames, log: Any = None) -> None:
         self.client = client
         self.names = names
+        self.log = log if log is not None else structlog.get_logger("connector.pull")
 
     # ----- feedback submissions
 
     def all_submissions(self) -> Iterator[AnswerRow]:
         """Every feedback submission with its associated contact (list paging, no 10,000 cap)."""
-        for rec in self.client.iter_objects("feedback_submissions", SUBMISSION_PROPS, associations=("contacts",)):
+        for count, rec in enumerate(
+            self.client.iter_objects("feedback_submissions", SUBMISSION_PROPS, associations=("contacts",)), 1
+        ):
+            if count % PROGRESS_EVERY == 0:
+                self.log.info("pull.progress", object_type="feedback_submissions", read=count)
             linked = rec.associations.get("contacts") or []
             row = answer_row(rec, linked[0] if linked else None)
             if row is not None:
@@ -154,6 +162,8 @@ class Puller:
     def contacts(self, ids: Iterable[str]) -> ContactRefresh:
         """Batch-read contacts, resolve merged ids, find each one's primary company."""
         wanted = list(dict.fromkeys(ids))
+        if len(wanted) > PROGRESS_EVERY:
+            self.log.info("pull.contacts", contacts=len(wanted), detail="reading contacts and their companies")
         ours = self.names.contact_properties()
         result = self.client.batch_read("contacts", wanted, [*CONTACT_PROPS, *ours])
         refresh = ContactRefresh(missing=list(result.missing))

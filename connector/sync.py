@@ -115,7 +115,7 @@ class SyncRun:
         self.client = client
         self.ledger = ledger
         self.log = log
-        self.puller = Puller(client, settings.properties)
+        self.puller = Puller(client, settings.properties, log)
         self.followup = followup
         self.kinds = property_kinds(settings.properties)
         self._own_contact_write: datetime | None = None
@@ -159,7 +159,8 @@ class SyncRun:
 
         answers = self.ledger.answers()
         nps = [a for a in answers if is_nps_answer(a, self.settings.scoring) and a.contact_id]
-        refresh = self.puller.contacts({resolve_alias(a.contact_id or "", self.ledger.aliases()) for a in nps})
+        aliases = self.ledger.aliases()
+        refresh = self.puller.contacts({resolve_alias(a.contact_id or "", aliases) for a in nps})
         self._store_contacts(refresh.contacts, refresh.aliases, refresh.missing)
         contacts = self.ledger.contacts()
         written_companies = self.ledger.written_values("companies")

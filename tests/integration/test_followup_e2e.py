@@ -115,7 +115,12 @@ class TestFollowupTasks:
         count = sum(len(v) for v in held_tasks(portal).values())
         assert portal.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
         for _ in range(2):
+            before = portal.stats()
             assert portal.cli("sync", "--as-of", AS_OF.isoformat()).exit_code == 0
+            after = portal.stats()
+            # A quiet sync: at most 3 calls plus one batch read per 100 open follow-up tasks, no write.
+            assert after["writes"] == before["writes"]
+            assert after["calls"] - before["calls"] <= 3 + -(-count // 100)
         assert sum(len(v) for v in held_tasks(portal).values()) == count
 
     def test_lost_ledger_then_backfill_duplicates_nothing(self, portal: Portal) -> None:
