@@ -25,8 +25,21 @@ TOKEN = "bench-token"
 
 def _sandbox(size: int) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "connector", "sandbox", "--demo-portal", str(size), "--seed", "1",
-         "--token", TOKEN, "--quiet", "--search-lag-ms", "0"],
+        [
+            sys.executable,
+            "-m",
+            "connector",
+            "sandbox",
+            "--demo-portal",
+            str(size),
+            "--seed",
+            "1",
+            "--token",
+            TOKEN,
+            "--quiet",
+            "--search-lag-ms",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -37,8 +50,9 @@ def _sandbox(size: int) -> tuple[subprocess.Popen[str], str]:
 
 def _call(url: str, path: str, body: Any = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, headers={"Authorization": f"Bearer {TOKEN}",
-                                                               "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url + path, data=data, headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req) as resp:
         return json.load(resp)
 
@@ -59,15 +73,24 @@ def main() -> None:
     print(f"portal: {args.size} answers; sandbox {url}; ledger {work}")
     print(f"{'step':<28}{'seconds':>9}{'calls':>8}{'writes':>8}  by route")
     try:
-        steps: list[tuple[str, list[str]]] = [("setup", ["setup"]), ("backfill", ["backfill"]),
-                                              ("sync, nothing new", ["sync"])]
+        steps: list[tuple[str, list[str]]] = [
+            ("setup", ["setup"]),
+            ("backfill", ["backfill"]),
+            ("sync, nothing new", ["sync"]),
+        ]
         for name, cmd in steps:
             _step(url, config, name, cmd)
         contact = _call(url, "/crm/v3/objects/contacts?limit=1")["results"][0]["id"]
         now = datetime.now(UTC)
         answers = [
-            {"contact_id": contact, "properties": {"hs_survey_type": "NPS", "hs_value": str(i % 11),
-                                                   "hs_submission_timestamp": (now - timedelta(minutes=i)).isoformat()}}
+            {
+                "contact_id": contact,
+                "properties": {
+                    "hs_survey_type": "NPS",
+                    "hs_value": str(i % 11),
+                    "hs_submission_timestamp": (now - timedelta(minutes=i)).isoformat(),
+                },
+            }
             for i in range(50)
         ]
         _call(url, "/_sandbox/feedback_submissions", {"feedback_submissions": answers})
@@ -80,14 +103,17 @@ def main() -> None:
 def _step(url: str, config: Path, name: str, cmd: list[str]) -> None:
     before = _call(url, "/_sandbox/stats")
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "connector", "--config", str(config), *cmd],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "connector", "--config", str(config), *cmd], capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - started
     after = _call(url, "/_sandbox/stats")
     routes = {k: v - before["by_route"].get(k, 0) for k, v in after["by_route"].items()}
     routes = {k.split(" ", 1)[1].replace("/crm/v3/objects/{objectType}", "obj"): v for k, v in routes.items() if v}
-    print(f"{name:<28}{elapsed:>9.1f}{after['calls'] - before['calls']:>8}{after['writes'] - before['writes']:>8}"
-          f"  {routes}  exit {result.returncode}")
+    print(
+        f"{name:<28}{elapsed:>9.1f}{after['calls'] - before['calls']:>8}{after['writes'] - before['writes']:>8}"
+        f"  {routes}  exit {result.returncode}"
+    )
     if result.returncode not in (0, 1):
         print(result.stderr[-2000:])
 

@@ -141,10 +141,14 @@ def _merge(portal: Portal, loser_id: str, survivor_id: str, index: int) -> None:
     portal.move_associations("contacts", loser_id, survivor_id, demote=1)
     loser.merged_into = survivor_id
     merged = [m for m in survivor.properties.get("hs_merged_object_ids", "").split(";") if m]
+    recorded = loser_id in merged  # a snapshot being loaded back: the merge already dated the survivor
     merged += [m for m in [loser_id, *loser.properties.get("hs_merged_object_ids", "").split(";")] if m]
     survivor.properties["hs_merged_object_ids"] = ";".join(dict.fromkeys(merged))
     portal.put_record("contacts", loser)
-    portal.touch("contacts", survivor)
+    if recorded:
+        portal.put_record("contacts", survivor)
+    else:
+        portal.touch("contacts", survivor)
     for sub_id in portal.associations("contacts", survivor_id, "feedback_submissions"):
         portal.put_record("feedback_submissions", portal.records["feedback_submissions"][sub_id])
 

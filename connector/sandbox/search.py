@@ -61,13 +61,13 @@ def parse_instant_ms(value: str) -> float | None:
     text = value.strip()
     if not text:
         return None
-    if re.fullmatch(r"-?\d+", text):
+    if text.isdecimal() or (text[0] == "-" and text[1:].isdecimal()):
         return float(int(text))
     try:
         if len(text) == 10:
             d = date.fromisoformat(text)
             return datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(text)  # Python 3.11+ reads the "Z" suffix
     except ValueError:
         return None
     if dt.tzinfo is None:
@@ -279,28 +279,76 @@ def _id_key(record_id: str) -> tuple[int, str]:
 
 
 @dataclass
+class _Sorted:
+    """One property's values in sort order: parallel lists ordered by (key, id), plus each record's key."""
+
+    keys: list[Key]
+    ids: list[str]
+    key_of: dict[str, tuple[Key, tuple[int, str]]]
+
+    def position(self, key: Key, record_id: str) -> int:
+        """Where (key, record_id) is or would go."""
+        lo = bisect.bisect_left(self.keys, key)
+        hi = bisect.bisect_right(self.keys, key, lo)
+        return bisect.bisect_left(self.ids, _id_key(record_id), lo, hi, key=_id_key)
+
+    def remove(self, record_id: str) -> None:
+        """Take a record out (no-op when it has no value)."""
+        entry = self.key_of.pop(record_id, None)
+        if entry is not None:
+            i = self.position(entry[0], record_id)
+            del self.keys[i]
+            del self.ids[i]
+
+    def add(self, record_id: str, key: Key) -> None:
+        """Insert a record with its key."""
+        i = self.position(key, record_id)
+        self.keys.insert(i, key)
+        self.ids.insert(i, record_id)
+        self.key_of[record_id] = (key, _id_key(record_id))
+
+
+@dataclass
 class SearchIndex:
-    """Records as search sees them, with lazily built per-property sorted indexes and a result cache."""
+    """Records as search sees them, with per-property sorted indexes and a result cache.
+
+    A property's sorted index is built on first use and then kept up to date by `put`, so writes
+    cost a few list insertions instead of a rebuild; `invalidate` drops them when property types
+    change. Cached results are tied to `version`, which every change bumps.
+    """
 
     prop_types: Mapping[str, str]
     text_props: tuple[str, ...] = ()
     docs: dict[str, dict[str, str]] = field(default_factory=dict)
     version: int = 0
-    _sorted: dict[str, tuple[int, list[Key], list[str]]] = field(default_factory=dict)
+    _sorted: dict[str, _Sorted] = field(default_factory=dict)
     _results: OrderedDict[str, tuple[int, list[str]]] = field(default_factory=OrderedDict)
 
     def put(self, record_id: str, props: dict[str, str] | None) -> None:
         """Make a record's state visible to search (None removes it)."""
-        if props is None:
-            self.docs.pop(record_id, None)
-        else:
+        old = self.docs.pop(record_id, None) if props is None else self.docs.get(record_id)
+        if props is not None:
             self.docs[record_id] = props
+        for prop, index in self._sorted.items():
+            before = old.get(prop) if old is not None else None
+            after = props.get(prop) if props is not None else None
+            if before == after and (old is None) == (props is None):
+                continue
+            index.remove(record_id)
+            key = sort_key(after, self.prop_types.get(prop, "string"))
+            if key is not None:
+                index.add(record_id, key)
         self.version += 1
 
-    def _index(self, prop: str) -> tuple[list[Key], list[str]]:
-        cached = self._sorted.get(prop)
-        if cached and cached[0] == self.version:
-            return cached[1], cached[2]
+    def invalidate(self) -> None:
+        """Forget the sorted indexes and cached results (a property's type changed)."""
+        self._sorted.clear()
+        self.version += 1
+
+    def _index(self, prop: str) -> _Sorted:
+        index = self._sorted.get(prop)
+        if index is not None:
+            return index
         ptype = self.prop_types.get(prop, "string")
         pairs: list[tuple[Key, tuple[int, str], str]] = []
         for rid, props in self.docs.items():
@@ -308,19 +356,23 @@ class SearchIndex:
             if key is not None:
                 pairs.append((key, _id_key(rid), rid))
         pairs.sort()
-        keys, ids = [p[0] for p in pairs], [p[2] for p in pairs]
-        self._sorted[prop] = (self.version, keys, ids)
-        return keys, ids
+        index = _Sorted([p[0] for p in pairs], [p[2] for p in pairs], {p[2]: (p[0], p[1]) for p in pairs})
+        self._sorted[prop] = index
+        return index
 
     def _candidates(self, f: Filter) -> list[str] | None:
-        """Ids that may match an indexable filter (a superset), or None when not indexable."""
-        if f.op not in _RANGE_OPS or f.prop.startswith("associations.") or (f.op == "IN" and f.ptype == "string"):
+        """Exactly the ids matching an indexable filter, or None when the filter is not indexable."""
+        if (
+            f.op not in _RANGE_OPS
+            or f.op == "HAS_PROPERTY"  # the index leaves out values it cannot compare; matches() does not
+            or f.prop.startswith("associations.")
+            or (f.op == "IN" and f.ptype == "string")
+        ):
             return None
-        keys, ids = self._index(f.prop)
-        if f.op == "HAS_PROPERTY":
-            return ids
         if f.keys and any(type(k) is not type(f.keys[0]) for k in f.keys):
             return None
+        index = self._index(f.prop)
+        keys, ids = index.keys, index.ids
         if keys and type(keys[0]) is not type(f.keys[0]):
             return []
         spans: list[tuple[int, int]] = []
@@ -362,17 +414,19 @@ class SearchIndex:
         words = [w for w in query.text.casefold().split() if w]
         for group in groups:
             best: list[str] | None = None
+            used: Filter | None = None
             for f in group:
                 cands = self._candidates(f)
                 if cands is not None and (best is None or len(cands) < len(best)):
-                    best = cands
+                    best, used = cands, f
             pool: Iterable[str] = best if best is not None else docs.keys()
+            rest = tuple(f for f in group if f is not used)  # the index answered `used` exactly
             for rid in pool:
                 if rid in matched:
                     continue
                 props = docs[rid]
                 check = (lambda t, v, _r=rid: assoc(_r, t, v)) if assoc else None
-                if all(f.matches(props, check) for f in group) and (not words or self._text_match(props, words)):
+                if all(f.matches(props, check) for f in rest) and (not words or self._text_match(props, words)):
                     matched.add(rid)
         return matched
 
@@ -384,8 +438,18 @@ class SearchIndex:
     def _order(self, matched: set[str], query: Query) -> list[str]:
         if not query.sort_prop:
             return sorted(matched, key=_id_key)
-        keys, ids = self._index(query.sort_prop)
-        if not query.descending:
+        index = self._index(query.sort_prop)
+        keys, ids = index.keys, index.ids
+        if len(matched) * 8 < len(ids):
+            # Few matches: sort them by their keys rather than walk the whole index.
+            key_of = index.key_of
+            valued = [rid for rid in matched if rid in key_of]
+            if not query.descending:
+                ordered = sorted(valued, key=key_of.__getitem__)
+            else:  # keys descending, ids ascending within equal keys
+                ordered = sorted(valued, key=lambda r: key_of[r][1])
+                ordered.sort(key=lambda r: key_of[r][0], reverse=True)
+        elif not query.descending:
             ordered = [rid for rid in ids if rid in matched]
         else:
             # Walk runs of equal keys from the top, keeping ids ascending within a run.

@@ -437,7 +437,8 @@ def serve_in_thread(
 ) -> Iterator[SandboxHTTPServer]:
     """Run a sandbox on a real socket in a background thread (tests, demo)."""
     server = SandboxHTTPServer((host, port), Sandbox(fixture, options or SandboxOptions()))
-    thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
+    # A short poll interval: shutdown() waits up to one interval, and tests start many servers.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="sandbox", daemon=True)
     thread.start()
     try:
         yield server

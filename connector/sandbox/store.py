@@ -393,6 +393,7 @@ class Portal:
             "archived": False,
         }
         self.props[otype][name] = defn
+        self.views[otype].index.invalidate()  # cached sort indexes and results typed the values as strings
         return copy.deepcopy(defn)
 
     def unique_props(self, otype: str) -> set[str]:

@@ -1,0 +1,117 @@
+"""Conformance tests of the sandbox against HubSpot's documented behaviour, driven through the official SDK.
+
+`small_portal()` is the hand-written fixture most tests read: every record has a reason to exist,
+named in the comment beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def small_portal() -> dict[str, Any]:
+    """A portal with one of each case: merge, deleted contact, deleted company, anonymous answer."""
+    return {
+        "owners": [
+            {"id": "101", "email": "ann@example.com", "firstName": "Ann", "lastName": "Lee"},
+            {"id": "102", "email": "ben@example.com", "firstName": "Ben", "lastName": "Ode"},
+            {"id": "103", "email": "cy@example.com", "firstName": "Cy", "lastName": "Gone", "archived": True},
+        ],
+        "companies": [
+            {"id": "201", "properties": {"name": "Acme", "domain": "acme.example", "hubspot_owner_id": "101"}},
+            {"id": "202", "properties": {"name": "Beta", "domain": "beta.example"}},
+            {"id": "203", "properties": {"name": "Gamma", "domain": "gamma.example"}},
+            {"id": "204", "properties": {"name": "Gone Inc", "domain": "gone.example"}, "archived": True},
+        ],
+        "contacts": [
+            # survivor of the merge below: keeps primary 201
+            {
+                "id": "301",
+                "properties": {"email": "bo@acme.example", "firstname": "Bo", "lastname": "Ng"},
+                "companies": [{"id": "201", "primary": True}],
+            },
+            # primary 202, non-primary 203
+            {
+                "id": "302",
+                "properties": {"email": "cat@beta.example", "firstname": "Cat", "lastname": "Ray"},
+                "companies": [{"id": "202", "primary": True}, {"id": "203"}],
+            },
+            # merge loser: its primary 203 and its 202 join the survivor as non-primary
+            {
+                "id": "305",
+                "properties": {"email": "bo.ng@gmail.example", "firstname": "Bo", "lastname": "Ng"},
+                "companies": [{"id": "203", "primary": True}, {"id": "202"}],
+            },
+            # deleted contact that answered
+            {
+                "id": "306",
+                "properties": {"email": "del@beta.example", "firstname": "Del", "lastname": "Eted"},
+                "companies": [{"id": "202", "primary": True}],
+                "archived": True,
+            },
+            # no company
+            {"id": "307", "properties": {"email": "solo@example.com", "firstname": "Solo", "lastname": "Han"}},
+            # its only company is deleted
+            {
+                "id": "308",
+                "properties": {"email": "orphan@gone.example", "firstname": "Or", "lastname": "Phan"},
+                "companies": [{"id": "204", "primary": True}],
+            },
+        ],
+        "merges": [{"from": "305", "into": "301"}],
+        "feedback_submissions": [
+            _answer("401", "301", "9", "2026-09-01T10:00:00Z", "Great support"),
+            _answer("402", "305", "4", "2026-09-02T10:00:00Z", "Slow answers"),  # moves to 301
+            _answer("403", "306", "2", "2026-09-03T10:00:00Z", "Cancelled"),  # contact deleted
+            _answer("404", None, "10", "2026-09-04T10:00:00Z", "Anonymous love"),
+            _answer("405", "302", "7", "2026-09-05T10:00:00Z", "Fine"),
+        ],
+    }
+
+
+def _answer(sid: str, contact: str | None, value: str, at: str, comment: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": sid,
+        "properties": {
+            "hs_survey_type": "NPS",
+            "hs_value": value,
+            "hs_submission_timestamp": at,
+            "hs_content": comment,
+        },
+    }
+    if contact is not None:
+        item["contact_id"] = contact
+    return item
+
+
+def nps_contact_properties() -> dict[str, Any]:
+    """The `property_groups`/`property_definitions` fixture keys for three custom contact properties."""
+    return {
+        "property_groups": {"contacts": [{"name": "nps", "label": "NPS"}]},
+        "property_definitions": {
+            "contacts": [
+                {
+                    "name": "nps_score",
+                    "label": "NPS score",
+                    "type": "number",
+                    "fieldType": "number",
+                    "groupName": "nps",
+                },
+                {
+                    "name": "nps_category",
+                    "label": "NPS category",
+                    "type": "enumeration",
+                    "fieldType": "select",
+                    "groupName": "nps",
+                    "options": [{"label": v.title(), "value": v} for v in ("promoter", "passive", "detractor")],
+                },
+                {
+                    "name": "nps_last_response_date",
+                    "label": "NPS last response",
+                    "type": "datetime",
+                    "fieldType": "date",
+                    "groupName": "nps",
+                },
+            ]
+        },
+    }
