@@ -26,7 +26,7 @@ def run_demo(size: int, seed: int, workdir: Path | None) -> int:
         config = work / "nps-connector.toml"
         config.write_text(
             f'[hubspot]\nbase_url = "{server.url}"\naccess_token = "{DEMO_TOKEN}"\n'
-            f'[ledger]\npath = "{work / "nps-ledger.sqlite"}"\n[log]\nlevel = "warning"\n',
+            f'[ledger]\npath = "{work / "nps-ledger.sqlite"}"\n[log]\nlevel = "warning"\nformat = "console"\n',
             encoding="utf-8",
         )
         print(f"demo: sandbox at {server.url} with {size} answers (seed {seed}); files in {work}")

@@ -40,7 +40,7 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
 def configure(level: str = "info", fmt: str = "auto") -> None:
     """Configure structlog for the CLI; logs go to stderr, stdout is for command output."""
     use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
-    renderer: Any = structlog.dev.ConsoleRenderer(colors=True) if use_console else structlog.processors.JSONRenderer()
+    renderer: Any = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()) if use_console else structlog.processors.JSONRenderer()
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -305,10 +305,12 @@ class SyncRun:
             self.settings.properties,
             known_companies=companies,
         )
+        invalid = set(card.invalid)
+        raw = {a.submission_id: a.raw_value for a in answers if a.submission_id in invalid}
         for sid in card.invalid:
             # Warn once, when the answer arrives; later runs only count it.
             log = self.log.warning if sid in self._new_ids else self.log.debug
-            log("answer.invalid", submission_id=sid, detail="NPS value is not an integer 0-10; skipped")
+            log("answer.invalid", submission_id=sid, value=raw.get(sid), detail="not an integer 0-10; skipped")
         return card
 
     # ----- plan and push
