@@ -199,7 +199,19 @@ class SyncRun:
 
         touched = self._recently_modified_contacts(int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0"))
         aliases = self.ledger.aliases()
-        to_refresh = {resolve_alias(r.contact_id, aliases) for r in new_rows if r.contact_id} | touched
+        seen = self.ledger.contacts()
+        # Contacts of new answers, contacts changed by others, and contacts never read (a run that
+        # died between storing answers and reading their contacts).
+        answering = {
+            resolve_alias(a.contact_id, aliases)
+            for a in self.ledger.answers()
+            if a.contact_id and is_nps_answer(a, self.settings.scoring)
+        }
+        to_refresh = (
+            {resolve_alias(r.contact_id, aliases) for r in new_rows if r.contact_id}
+            | touched
+            | {c for c in answering if c not in seen}
+        )
         if to_refresh:
             refresh = self.puller.contacts(to_refresh)
             self._store_contacts(refresh.contacts, refresh.aliases, refresh.missing)
@@ -229,11 +241,10 @@ class SyncRun:
         """Next run's lower bound for "contacts changed by others".
 
         Normally the run's start minus the look-back (HubSpot's search index lags), never moving
-        back; but our own
-        writes also move `lastmodifieddate`, and re-reading them would cost pages of searches,
-        so the bound moves past the last contact we wrote. Trade-off: a change someone else
-        makes to a contact during our push is seen only when that contact answers again or on
-        the next backfill.
+        back. Our own writes also move `lastmodifieddate`, and re-reading them would cost pages
+        of searches, so the bound moves past the last contact we wrote. Trade-off: a change
+        someone else makes to a contact during our push is seen only when that contact answers
+        again or on the next backfill.
         """
         lookback = timedelta(minutes=self.settings.sync.lookback_minutes)
         bound = max(to_ms(started - lookback), int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0"))

@@ -206,3 +206,37 @@ class TestIncremental:
         real = backfilled.cli("sync", "--as-of", later)
         assert real.exit_code == 0
         assert backfilled.stats()["writes"] > before
+
+
+class TestRecovery:
+    def test_a_run_dying_after_storing_answers_is_repaired_by_the_next(
+        self, backfilled: Portal, fixture: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A sync that dies between storing new answers and reading their contacts loses nothing."""
+        from connector.errors import HubSpotUnavailable
+        from connector.pull import Puller
+
+        contact = next(
+            c
+            for c in fixture["contacts"]
+            if not c.get("archived")
+            and c["id"] not in expected(fixture, AS_OF)["contacts"]
+            and not any(m["from"] == c["id"] for m in fixture.get("merges", []))
+        )
+        stamp = (AS_OF - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer = {
+            "id": "990002",
+            "contact_id": contact["id"],
+            "properties": {"hs_survey_type": "NPS", "hs_value": "3", "hs_submission_timestamp": stamp},
+        }
+        backfilled.post("/_sandbox/feedback_submissions", {"feedback_submissions": [answer]})
+
+        def die(*_args: Any, **_kwargs: Any) -> Any:
+            raise HubSpotUnavailable("simulated crash while reading contacts")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Puller, "contacts", die)
+            assert backfilled.cli("sync", "--as-of", AS_OF.isoformat()).exit_code == 5
+        result = backfilled.cli("sync", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        assert backfilled.properties("contacts")[contact["id"]]["nps_score"] == "3"
