@@ -395,9 +395,11 @@ class FollowupRunner:
             statuses = {rec.id: task_status(rec.properties.get("hs_task_status")) for rec in read.records}
             # Archived (deleted) tasks are not returned by batch read: they no longer count.
             deleted = {task_id for task_id in open_ids if task_id not in seen}
-            changed = {task_id: s for task_id, s in statuses.items() if s != "open"}
+            changed: dict[str, TaskStatus] = {task_id: s for task_id, s in statuses.items() if s != "open"}
+            changed.update(dict.fromkeys(deleted, "deleted"))  # so they are never read again
             if changed and not dry_run:
                 self._ledger.set_task_status(changed)
+        deleted |= {r.task_id for r in rows.values() if r.task_id and r.status == "deleted"}
         planned = {p.key: p for p in result.created if p.kind == "answer"} if dry_run else {}
         state: dict[str, tuple[FollowupStatus, datetime]] = {}
         for answer in sorted(answers, key=lambda a: (a.submitted_at, _numeric(a.submission_id)), reverse=True):
@@ -406,7 +408,8 @@ class FollowupRunner:
                 continue
             row = rows.get(answer.submission_id)
             if row is not None and row.task_id and row.task_id not in deleted:
-                state[contact_id] = (statuses.get(row.task_id, row.status or "open"), row.due_at)
+                status: FollowupStatus = "completed" if statuses.get(row.task_id, row.status) == "completed" else "open"
+                state[contact_id] = (status, row.due_at)
             elif answer.submission_id in planned:
                 state[contact_id] = ("open", planned[answer.submission_id].due)
         return state

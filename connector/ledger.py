@@ -23,7 +23,7 @@ from typing import Any, Literal, Self, cast
 from connector.errors import ConfigError, LockHeldError
 
 TaskState = Literal["intent", "created"]
-TaskStatus = Literal["open", "completed"]
+TaskStatus = Literal["open", "completed", "deleted"]  # deleted: gone from HubSpot, never read again
 TaskKind = Literal["answer", "at_risk"]
 
 # Each migration is a list of statements run in one transaction; append, never edit a released one.
@@ -84,6 +84,27 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             exit_code INTEGER,
             summary TEXT NOT NULL DEFAULT '{}'
         )""",
+    ),
+    # 2: a task status 'deleted' (gone from HubSpot), so deleted tasks are not read every run.
+    # SQLite cannot alter a CHECK constraint: rebuild the table.
+    (
+        """CREATE TABLE tasks_v2 (
+            submission_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('intent', 'created')),
+            task_id TEXT,
+            contact_id TEXT,
+            company_id TEXT,
+            owner_id TEXT,
+            due_at INTEGER NOT NULL,
+            intent_at INTEGER NOT NULL,
+            created_at INTEGER,
+            status TEXT CHECK (status IN ('open', 'completed', 'deleted')),
+            kind TEXT NOT NULL DEFAULT 'answer'
+        )""",
+        "INSERT INTO tasks_v2 SELECT * FROM tasks",
+        "DROP TABLE tasks",
+        "ALTER TABLE tasks_v2 RENAME TO tasks",
+        "CREATE INDEX tasks_task_id ON tasks (task_id)",
     ),
 )
 
@@ -588,10 +609,10 @@ class Ledger:
         return [_task(row) for row in cursor]
 
     def set_task_status(self, statuses: Mapping[str, TaskStatus]) -> None:
-        """Record HubSpot task statuses: task id → 'open' | 'completed'."""
+        """Record HubSpot task statuses: task id → 'open' | 'completed' | 'deleted'."""
         for status in statuses.values():
-            if status not in ("open", "completed"):
-                raise ValueError(f"task status must be 'open' or 'completed', not {status!r}")
+            if status not in ("open", "completed", "deleted"):
+                raise ValueError(f"task status must be 'open', 'completed' or 'deleted', not {status!r}")
         with self.transaction():
             self._conn.executemany(
                 "UPDATE tasks SET status = ? WHERE task_id = ?",

@@ -373,3 +373,28 @@ class TestRuns:
         assert (runs[1].command, runs[1].exit_code, runs[1].finished_at) == ("sync", 0, T0)
         assert runs[1].summary == {"answers": 3, "skipped": {"invalid": 1}}
         assert len(ledger.last_runs(1)) == 1
+
+
+class TestMigrationToVersion2:
+    def test_a_version_1_ledger_keeps_its_tasks_and_learns_the_deleted_status(self, tmp_path: Path) -> None:
+        """Opening a schema-1 file migrates it in place: task rows survive, 'deleted' becomes a valid status."""
+        import sqlite3
+
+        from connector.ledger import _MIGRATIONS
+
+        path = tmp_path / "old.sqlite"
+        conn = sqlite3.connect(path)
+        for statement in _MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO tasks (submission_id, state, task_id, due_at, intent_at, status) "
+            "VALUES ('401', 'created', '9001', 0, 0, 'open')"
+        )
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+        conn.close()
+        with Ledger(path) as ledger:
+            assert ledger.schema_version() == 2
+            assert [(t.submission_id, t.task_id, t.status) for t in ledger.tasks()] == [("401", "9001", "open")]
+            ledger.set_task_status({"9001": "deleted"})
+            assert ledger.tasks()[0].status == "deleted"
