@@ -240,3 +240,36 @@ class TestRecovery:
         result = backfilled.cli("sync", "--as-of", AS_OF.isoformat())
         assert result.exit_code == 0, result.output
         assert backfilled.properties("contacts")[contact["id"]]["nps_score"] == "3"
+
+
+class TestSearchLag:
+    def test_an_answer_hidden_by_index_lag_is_picked_up_by_the_next_sync(
+        self, make_portal: Any, fixture: dict[str, Any]
+    ) -> None:
+        """Search shows a new answer only after the lag; the look-back makes the next sync catch it."""
+        import time
+
+        portal: Portal = make_portal(copy.deepcopy(fixture), NO_TASKS, search_lag_ms=2000, time_scale=2)
+        assert portal.cli("setup").exit_code == 0
+        assert portal.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
+        contact = next(c["id"] for c in fixture["contacts"] if c["id"] in expected(fixture, AS_OF)["contacts"])
+        stamp = (AS_OF - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        old = portal.properties("contacts")[contact]["nps_score"]
+        new = "0" if old != "0" else "10"
+        portal.post(
+            "/_sandbox/feedback_submissions",
+            {
+                "feedback_submissions": [
+                    {
+                        "id": "990003",
+                        "contact_id": contact,
+                        "properties": {"hs_survey_type": "NPS", "hs_value": new, "hs_submission_timestamp": stamp},
+                    }
+                ]
+            },
+        )
+        assert portal.cli("sync", "--as-of", AS_OF.isoformat()).exit_code == 0
+        assert portal.properties("contacts")[contact]["nps_score"] == old  # not searchable yet
+        time.sleep(1.2)  # the lag is 2,000 ms / time scale 2
+        assert portal.cli("sync", "--as-of", AS_OF.isoformat()).exit_code == 0
+        assert portal.properties("contacts")[contact]["nps_score"] == new
