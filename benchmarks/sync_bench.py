@@ -71,7 +71,7 @@ def main() -> None:
         encoding="utf-8",
     )
     print(f"portal: {args.size} answers; sandbox {url}; ledger {work}")
-    print(f"{'step':<28}{'seconds':>9}{'calls':>8}{'writes':>8}  by route")
+    print(f"{'step':<28}{'seconds':>9}{'calls':>8}{'writes':>8}{'429s':>6}  by route")
     try:
         steps: list[tuple[str, list[str]]] = [
             ("setup", ["setup"]),
@@ -110,9 +110,10 @@ def _step(url: str, config: Path, name: str, cmd: list[str]) -> None:
     after = _call(url, "/_sandbox/stats")
     routes = {k: v - before["by_route"].get(k, 0) for k, v in after["by_route"].items()}
     routes = {k.split(" ", 1)[1].replace("/crm/v3/objects/{objectType}", "obj"): v for k, v in routes.items() if v}
+    throttled = after["throttled"] - before["throttled"]
     print(
         f"{name:<28}{elapsed:>9.1f}{after['calls'] - before['calls']:>8}{after['writes'] - before['writes']:>8}"
-        f"  {routes}  exit {result.returncode}"
+        f"{throttled:>6}  {routes}  exit {result.returncode}"
     )
     if result.returncode not in (0, 1):
         print(result.stderr[-2000:])
