@@ -22,15 +22,12 @@ def company_rows(ledger: Ledger, settings: Settings, as_of: datetime) -> list[di
     open_tasks = Counter(t.company_id for t in ledger.tasks() if t.status == "open" and t.company_id)
     rows = []
     for company_id in sorted(card.company_values, key=lambda c: (len(c), c)):
-        row: dict[str, Any] = {"company_id": company_id, "name": (companies.get(company_id) or _NoCompany).name or ""}
+        company = companies.get(company_id)
+        row: dict[str, Any] = {"company_id": company_id, "name": (company.name if company else None) or ""}
         row.update(card.company_values[company_id])
         row["open_followups"] = open_tasks.get(company_id, 0)
         rows.append(row)
     return rows
-
-
-class _NoCompany:
-    name = ""
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
