@@ -106,7 +106,7 @@ def record_json(
             links = portal.associations(ot.name, rec.id, to.name)
             results = [
                 {"id": to_id, "type": schema.TYPE_NAMES[t]}
-                for to_id in sorted(links, key=_num)
+                for to_id in sorted(links, key=id_order)
                 for t in sorted(links[to_id], key=lambda t: t not in (1, 2))
             ]
             if results:
@@ -116,22 +116,22 @@ def record_json(
     return out
 
 
-def _num(value: str) -> tuple[int, str]:
+def id_order(value: str) -> tuple[int, str]:
     return (int(value), "") if value.isdigit() else (1 << 62, value)
 
 
-def _encode_after(record_id: str) -> str:
+def encode_after(record_id: str) -> str:
     return base64.urlsafe_b64encode(record_id.encode()).decode().rstrip("=")
 
 
-def _decode_after(token: str) -> str:
+def decode_after(token: str) -> str:
     try:
         return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         raise validation(f"Invalid paging cursor: {token}") from None
 
 
-def _limit(req: Request, default: int, maximum: int) -> int:
+def limit_param(req: Request, default: int, maximum: int) -> int:
     raw = req.q("limit")
     try:
         value = default if raw is None else int(raw)
@@ -142,7 +142,7 @@ def _limit(req: Request, default: int, maximum: int) -> int:
     return min(value, maximum)
 
 
-def _batch_inputs(req: Request, maximum: int = BATCH_LIMIT) -> list[dict[str, Any]]:
+def batch_inputs(req: Request, maximum: int = BATCH_LIMIT) -> list[dict[str, Any]]:
     body = req.body if isinstance(req.body, dict) else {}
     inputs = body.get("inputs")
     if not isinstance(inputs, list):
@@ -152,7 +152,7 @@ def _batch_inputs(req: Request, maximum: int = BATCH_LIMIT) -> list[dict[str, An
     return inputs
 
 
-def _batch_response(results: list[Any], errors: list[dict[str, Any]], now: str, ok_status: int = 200) -> Response:
+def batch_response(results: list[Any], errors: list[dict[str, Any]], now: str, ok_status: int = 200) -> Response:
     body: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
     if errors:
         body["numErrors"] = len(errors)
@@ -167,13 +167,13 @@ def _batch_response(results: list[Any], errors: list[dict[str, Any]], now: str, 
 def list_objects(portal: Portal, req: Request) -> Response:
     """GET /crm/v3/objects/{objectType}."""
     ot = object_type(req.params["objectType"])
-    limit = _limit(req, 10, LIST_MAX)
+    limit = limit_param(req, 10, LIST_MAX)
     after = req.q("after")
-    recs, nxt = portal.page(ot.name, _decode_after(after) if after else None, limit, req.q_bool("archived"))
+    recs, nxt = portal.page(ot.name, decode_after(after) if after else None, limit, req.q_bool("archived"))
     props, assoc = req.q_list("properties"), req.q_list("associations")
     body: dict[str, Any] = {"results": [record_json(portal, ot, r, props, assoc) for r in recs]}
     if nxt is not None:
-        token = _encode_after(nxt)
+        token = encode_after(nxt)
         body["paging"] = {"next": {"after": token, "link": f"?after={token}"}}
     return 200, body
 
@@ -188,7 +188,7 @@ def get_object(portal: Portal, req: Request) -> Response:
 def batch_read(portal: Portal, req: Request) -> Response:
     """POST .../batch/read: 200, or 207 with OBJECT_NOT_FOUND items for missing ids."""
     ot = object_type(req.params["objectType"])
-    inputs = _batch_inputs(req)
+    inputs = batch_inputs(req)
     body = req.body
     props = body.get("properties") or None
     id_prop = body.get("idProperty")
@@ -213,7 +213,7 @@ def batch_read(portal: Portal, req: Request) -> Response:
             "Check that ids are valid.",
         )
         errors.append(batch_error_item(err, ids=missing))
-    return _batch_response(results, errors, iso_ms(portal.now_ms()))
+    return batch_response(results, errors, iso_ms(portal.now_ms()))
 
 
 def search(portal: Portal, req: Request) -> Response:
@@ -281,7 +281,7 @@ def batch_create(portal: Portal, req: Request) -> Response:
     """POST .../batch/create: all-or-nothing unless every input has an objectWriteTraceId (then 207)."""
     ot = object_type(req.params["objectType"])
     _require_writable(ot)
-    inputs = _batch_inputs(req)
+    inputs = batch_inputs(req)
     traced = bool(inputs) and all((i or {}).get("objectWriteTraceId") for i in inputs)
     prepared, errors = [], []
     for item in inputs:
@@ -295,7 +295,7 @@ def batch_create(portal: Portal, req: Request) -> Response:
         _store_created(portal, ot, rec, links)
     req.wrote = bool(prepared)
     results = [record_json(portal, ot, rec, list(rec.properties)) for rec, _ in prepared]
-    return _batch_response(results, errors, iso_ms(portal.now_ms()), ok_status=201)
+    return batch_response(results, errors, iso_ms(portal.now_ms()), ok_status=201)
 
 
 def _update_one(portal: Portal, ot: schema.ObjectType, record_id: str, id_prop: str | None, values: Any) -> Record:
@@ -331,7 +331,7 @@ def batch_update(portal: Portal, req: Request) -> Response:
     """POST .../batch/update: 200, or 207 with per-record errors while the rest lands."""
     ot = object_type(req.params["objectType"])
     _require_writable(ot)
-    inputs = _batch_inputs(req)
+    inputs = batch_inputs(req)
     ids = [str((i or {}).get("id", "")) for i in inputs]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -349,14 +349,14 @@ def batch_update(portal: Portal, req: Request) -> Response:
             continue
         req.wrote = True
         results.append(record_json(portal, ot, rec, list((item.get("properties") or {}).keys())))
-    return _batch_response(results, errors, iso_ms(portal.now_ms()))
+    return batch_response(results, errors, iso_ms(portal.now_ms()))
 
 
 def batch_upsert(portal: Portal, req: Request) -> Response:
     """POST .../batch/upsert: needs a unique idProperty (email for contacts, hasUniqueValue properties)."""
     ot = object_type(req.params["objectType"])
     _require_writable(ot)
-    inputs = _batch_inputs(req)
+    inputs = batch_inputs(req)
     unique = portal.unique_props(ot.name)
     for item in inputs:
         id_prop = (item or {}).get("idProperty")
@@ -375,7 +375,7 @@ def batch_upsert(portal: Portal, req: Request) -> Response:
             new = True
         req.wrote = True
         results.append({**record_json(portal, ot, rec, list(rec.properties)), "new": new})
-    return _batch_response(results, [], iso_ms(portal.now_ms()))
+    return batch_response(results, [], iso_ms(portal.now_ms()))
 
 
 def archive_object(portal: Portal, req: Request) -> Response:
@@ -390,7 +390,7 @@ def batch_archive(portal: Portal, req: Request) -> Response:
     """POST .../batch/archive → 204."""
     ot = object_type(req.params["objectType"])
     _require_writable(ot)
-    for item in _batch_inputs(req):
+    for item in batch_inputs(req):
         req.wrote = _archive(portal, ot, str((item or {}).get("id", ""))) or req.wrote
     return 204, None
 
@@ -403,175 +403,3 @@ def _archive(portal: Portal, ot: schema.ObjectType, record_id: str) -> bool:
     rec.archived = True
     portal.touch(ot.name, rec)
     return True
-
-
-# ----- associations v4
-
-
-def _assoc_json(to_id: str, kinds: set[int]) -> dict[str, Any]:
-    return {
-        "toObjectId": int(to_id) if to_id.isdigit() else to_id,
-        "associationTypes": [
-            {"category": "HUBSPOT_DEFINED", "typeId": t, "label": schema.TYPE_LABELS.get(t)}
-            for t in sorted(kinds, key=lambda t: t not in (1, 2))
-        ],
-    }
-
-
-def _assoc_page(
-    portal: Portal, from_type: str, from_id: str, to_type: str, after: str | None, limit: int
-) -> tuple[list[dict[str, Any]], str | None]:
-    links = portal.associations(from_type, from_id, to_type)
-    ids = sorted(links, key=_num)
-    start = 0
-    if after:
-        cursor = _decode_after(after)
-        start = next((i for i, v in enumerate(ids) if _num(v) >= _num(cursor)), len(ids))
-    chunk = ids[start : start + limit]
-    nxt = ids[start + limit] if start + limit < len(ids) else None
-    return [_assoc_json(i, links[i]) for i in chunk], (_encode_after(nxt) if nxt else None)
-
-
-def _assoc_pair(from_name: str, to_name: str) -> tuple[schema.ObjectType, schema.ObjectType]:
-    from_ot, to_ot = object_type(from_name), object_type(to_name)
-    if (from_ot.name, to_ot.name) not in schema.ASSOC_TYPES:
-        raise validation(f"No associations are defined from {from_ot.name} to {to_ot.name}")
-    return from_ot, to_ot
-
-
-def list_associations(portal: Portal, req: Request) -> Response:
-    """GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}."""
-    from_ot, to_ot = _assoc_pair(req.params["objectType"], req.params["toObjectType"])
-    rec = portal.resolve(from_ot.name, req.params["objectId"])
-    if rec is None:
-        return 200, {"results": []}
-    results, nxt = _assoc_page(portal, from_ot.name, rec.id, to_ot.name, req.q("after"), _limit(req, 500, ASSOC_PAGE))
-    body: dict[str, Any] = {"results": results}
-    if nxt:
-        body["paging"] = {"next": {"after": nxt, "link": None}}
-    return 200, body
-
-
-def batch_read_associations(portal: Portal, req: Request) -> Response:
-    """POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read (207 NO_ASSOCIATIONS_FOUND)."""
-    from_ot, to_ot = _assoc_pair(req.params["fromObjectType"], req.params["toObjectType"])
-    results, errors = [], []
-    for item in _batch_inputs(req, ASSOC_BATCH_LIMIT):
-        rid = str((item or {}).get("id", ""))
-        rec = portal.resolve(from_ot.name, rid)
-        page_items, nxt = (
-            _assoc_page(portal, from_ot.name, rec.id, to_ot.name, (item or {}).get("after"), ASSOC_PAGE)
-            if rec
-            else ([], None)
-        )
-        if not page_items:
-            err = ApiError(
-                404,
-                "OBJECT_NOT_FOUND",
-                f"No {to_ot.singular} is associated with {from_ot.singular} {rid}.",
-                sub_category="crm.associations.NO_ASSOCIATIONS_FOUND",
-            )
-            errors.append(
-                batch_error_item(
-                    err, fromObjectId=[rid], fromObjectType=[from_ot.singular], toObjectType=[to_ot.singular]
-                )
-            )
-            continue
-        result: dict[str, Any] = {"from": {"id": rec.id if rec else rid}, "to": page_items}
-        if nxt:
-            result["paging"] = {"next": {"after": nxt, "link": None}}
-        results.append(result)
-    return _batch_response(results, errors, iso_ms(portal.now_ms()))
-
-
-# ----- owners
-
-
-def list_owners(portal: Portal, req: Request) -> Response:
-    """GET /crm/v3/owners/ (archived=true lists only deactivated owners)."""
-    archived = req.q_bool("archived")
-    email = req.q("email")
-    owners = [
-        o
-        for o in sorted(portal.owners.values(), key=lambda o: _num(o["id"]))
-        if o["archived"] == archived and (not email or o["email"].lower() == email.lower())
-    ]
-    limit = _limit(req, 100, OWNERS_MAX)
-    start = 0
-    after = req.q("after")
-    if after:
-        cursor = _decode_after(after)
-        start = next((i for i, o in enumerate(owners) if _num(o["id"]) >= _num(cursor)), len(owners))
-    chunk = owners[start : start + limit]
-    body: dict[str, Any] = {"results": chunk}
-    if start + limit < len(owners):
-        token = _encode_after(owners[start + limit]["id"])
-        body["paging"] = {"next": {"after": token, "link": None}}
-    return 200, body
-
-
-def get_owner(portal: Portal, req: Request) -> Response:
-    """GET /crm/v3/owners/{ownerId}."""
-    owner_id = req.params["ownerId"]
-    if req.q("idProperty") == "userId":
-        owner = next((o for o in portal.owners.values() if str(o["userId"]) == owner_id), None)
-    else:
-        owner = portal.owners.get(owner_id)
-    if owner is None or owner["archived"] != req.q_bool("archived"):
-        raise ApiError(404, "OBJECT_NOT_FOUND", f"Owner {owner_id} not found", context={"id": [owner_id]})
-    return 200, owner
-
-
-# ----- properties and schemas
-
-
-def list_properties(portal: Portal, req: Request) -> Response:
-    """GET /crm/v3/properties/{objectType}."""
-    ot = object_type(req.params["objectType"])
-    return 200, {"results": list(portal.props[ot.name].values())}
-
-
-def get_property(portal: Portal, req: Request) -> Response:
-    """GET /crm/v3/properties/{objectType}/{propertyName}."""
-    ot = object_type(req.params["objectType"])
-    name = req.params["propertyName"]
-    defn = portal.props[ot.name].get(name)
-    if defn is None:
-        raise ApiError(404, "OBJECT_NOT_FOUND", f"Unable to find property {name}", context={"name": [name]})
-    return 200, defn
-
-
-def create_property(portal: Portal, req: Request) -> Response:
-    """POST /crm/v3/properties/{objectType} → 201, 409 CONFLICT when the name exists."""
-    ot = object_type(req.params["objectType"])
-    defn = portal.create_property(ot.name, req.body if isinstance(req.body, dict) else {})
-    req.wrote = True
-    return 201, defn
-
-
-def list_groups(portal: Portal, req: Request) -> Response:
-    """GET /crm/v3/properties/{objectType}/groups."""
-    ot = object_type(req.params["objectType"])
-    return 200, {"results": list(portal.groups[ot.name].values())}
-
-
-def get_group(portal: Portal, req: Request) -> Response:
-    """GET /crm/v3/properties/{objectType}/groups/{groupName}."""
-    ot = object_type(req.params["objectType"])
-    group = portal.groups[ot.name].get(req.params["groupName"])
-    if group is None:
-        raise ApiError(404, "OBJECT_NOT_FOUND", f"Unable to find group {req.params['groupName']}")
-    return 200, group
-
-
-def create_group(portal: Portal, req: Request) -> Response:
-    """POST /crm/v3/properties/{objectType}/groups → 201."""
-    ot = object_type(req.params["objectType"])
-    group = portal.create_group(ot.name, req.body if isinstance(req.body, dict) else {})
-    req.wrote = True
-    return 201, group
-
-
-def list_schemas(portal: Portal, req: Request) -> Response:  # noqa: ARG001 - handler signature
-    """GET /crm/v3/schemas: a portal without custom objects."""
-    return 200, {"results": []}

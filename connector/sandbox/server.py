@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from connector.sandbox import api, schema
+from connector.sandbox import api, api_meta, schema
 from connector.sandbox.errors import ApiError
 from connector.sandbox.fixture import load_portal, snapshot
 from connector.sandbox.limits import FAULT_KINDS, Faults, RateLimits, rate_limit_body
@@ -51,7 +51,7 @@ def _route(method: str, template: str, handler: api.Handler, scope: str) -> Rout
 OBJ = "/crm/v3/objects/{objectType}"
 PROPS = "/crm/v3/properties/{objectType}"
 ROUTES = [
-    _route("GET", "/crm/v3/schemas", api.list_schemas, "custom"),
+    _route("GET", "/crm/v3/schemas", api_meta.list_schemas, "custom"),
     _route("POST", OBJ + "/search", api.search, "read"),
     _route("POST", OBJ + "/batch/read", api.batch_read, "read"),
     _route("POST", OBJ + "/batch/create", api.batch_create, "write"),
@@ -63,18 +63,23 @@ ROUTES = [
     _route("GET", OBJ + "/{objectId}", api.get_object, "read"),
     _route("PATCH", OBJ + "/{objectId}", api.update_object, "write"),
     _route("DELETE", OBJ + "/{objectId}", api.archive_object, "write"),
-    _route("GET", "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}", api.list_associations, "read"),
     _route(
-        "POST", "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read", api.batch_read_associations, "read"
+        "GET", "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}", api_meta.list_associations, "read"
     ),
-    _route("GET", "/crm/v3/owners/", api.list_owners, "owners"),
-    _route("GET", "/crm/v3/owners/{ownerId}", api.get_owner, "owners"),
-    _route("GET", PROPS + "/groups", api.list_groups, "schema_read"),
-    _route("POST", PROPS + "/groups", api.create_group, "schema_write"),
-    _route("GET", PROPS + "/groups/{groupName}", api.get_group, "schema_read"),
-    _route("GET", PROPS, api.list_properties, "schema_read"),
-    _route("POST", PROPS, api.create_property, "schema_write"),
-    _route("GET", PROPS + "/{propertyName}", api.get_property, "schema_read"),
+    _route(
+        "POST",
+        "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read",
+        api_meta.batch_read_associations,
+        "read",
+    ),
+    _route("GET", "/crm/v3/owners/", api_meta.list_owners, "owners"),
+    _route("GET", "/crm/v3/owners/{ownerId}", api_meta.get_owner, "owners"),
+    _route("GET", PROPS + "/groups", api_meta.list_groups, "schema_read"),
+    _route("POST", PROPS + "/groups", api_meta.create_group, "schema_write"),
+    _route("GET", PROPS + "/groups/{groupName}", api_meta.get_group, "schema_read"),
+    _route("GET", PROPS, api_meta.list_properties, "schema_read"),
+    _route("POST", PROPS, api_meta.create_property, "schema_write"),
+    _route("GET", PROPS + "/{propertyName}", api_meta.get_property, "schema_read"),
 ]
 
 

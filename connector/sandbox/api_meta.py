@@ -1,0 +1,199 @@
+"""HubSpot API semantics beyond records: associations v4, owners, properties, schemas.
+
+Shares the request model and helpers of `api.py`; see docs/hubspot-behaviour.md for sources.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.sandbox import schema
+from connector.sandbox.api import (
+    ASSOC_BATCH_LIMIT,
+    ASSOC_PAGE,
+    OWNERS_MAX,
+    Request,
+    Response,
+    batch_inputs,
+    batch_response,
+    decode_after,
+    encode_after,
+    id_order,
+    limit_param,
+    object_type,
+)
+from connector.sandbox.errors import ApiError, batch_error_item, validation
+from connector.sandbox.store import Portal, iso_ms
+
+# ----- associations v4
+
+
+def _assoc_json(to_id: str, kinds: set[int]) -> dict[str, Any]:
+    return {
+        "toObjectId": int(to_id) if to_id.isdigit() else to_id,
+        "associationTypes": [
+            {"category": "HUBSPOT_DEFINED", "typeId": t, "label": schema.TYPE_LABELS.get(t)}
+            for t in sorted(kinds, key=lambda t: t not in (1, 2))
+        ],
+    }
+
+
+def _assoc_page(
+    portal: Portal, from_type: str, from_id: str, to_type: str, after: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    links = portal.associations(from_type, from_id, to_type)
+    ids = sorted(links, key=id_order)
+    start = 0
+    if after:
+        cursor = decode_after(after)
+        start = next((i for i, v in enumerate(ids) if id_order(v) >= id_order(cursor)), len(ids))
+    chunk = ids[start : start + limit]
+    nxt = ids[start + limit] if start + limit < len(ids) else None
+    return [_assoc_json(i, links[i]) for i in chunk], (encode_after(nxt) if nxt else None)
+
+
+def _assoc_pair(from_name: str, to_name: str) -> tuple[schema.ObjectType, schema.ObjectType]:
+    from_ot, to_ot = object_type(from_name), object_type(to_name)
+    if (from_ot.name, to_ot.name) not in schema.ASSOC_TYPES:
+        raise validation(f"No associations are defined from {from_ot.name} to {to_ot.name}")
+    return from_ot, to_ot
+
+
+def list_associations(portal: Portal, req: Request) -> Response:
+    """GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}."""
+    from_ot, to_ot = _assoc_pair(req.params["objectType"], req.params["toObjectType"])
+    rec = portal.resolve(from_ot.name, req.params["objectId"])
+    if rec is None:
+        return 200, {"results": []}
+    results, nxt = _assoc_page(
+        portal, from_ot.name, rec.id, to_ot.name, req.q("after"), limit_param(req, 500, ASSOC_PAGE)
+    )
+    body: dict[str, Any] = {"results": results}
+    if nxt:
+        body["paging"] = {"next": {"after": nxt, "link": None}}
+    return 200, body
+
+
+def batch_read_associations(portal: Portal, req: Request) -> Response:
+    """POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read (207 NO_ASSOCIATIONS_FOUND)."""
+    from_ot, to_ot = _assoc_pair(req.params["fromObjectType"], req.params["toObjectType"])
+    results, errors = [], []
+    for item in batch_inputs(req, ASSOC_BATCH_LIMIT):
+        rid = str((item or {}).get("id", ""))
+        rec = portal.resolve(from_ot.name, rid)
+        page_items, nxt = (
+            _assoc_page(portal, from_ot.name, rec.id, to_ot.name, (item or {}).get("after"), ASSOC_PAGE)
+            if rec
+            else ([], None)
+        )
+        if not page_items:
+            err = ApiError(
+                404,
+                "OBJECT_NOT_FOUND",
+                f"No {to_ot.singular} is associated with {from_ot.singular} {rid}.",
+                sub_category="crm.associations.NO_ASSOCIATIONS_FOUND",
+            )
+            errors.append(
+                batch_error_item(
+                    err, fromObjectId=[rid], fromObjectType=[from_ot.singular], toObjectType=[to_ot.singular]
+                )
+            )
+            continue
+        result: dict[str, Any] = {"from": {"id": rec.id if rec else rid}, "to": page_items}
+        if nxt:
+            result["paging"] = {"next": {"after": nxt, "link": None}}
+        results.append(result)
+    return batch_response(results, errors, iso_ms(portal.now_ms()))
+
+
+# ----- owners
+
+
+def list_owners(portal: Portal, req: Request) -> Response:
+    """GET /crm/v3/owners/ (archived=true lists only deactivated owners)."""
+    archived = req.q_bool("archived")
+    email = req.q("email")
+    owners = [
+        o
+        for o in sorted(portal.owners.values(), key=lambda o: id_order(o["id"]))
+        if o["archived"] == archived and (not email or o["email"].lower() == email.lower())
+    ]
+    limit = limit_param(req, 100, OWNERS_MAX)
+    start = 0
+    after = req.q("after")
+    if after:
+        cursor = decode_after(after)
+        start = next((i for i, o in enumerate(owners) if id_order(o["id"]) >= id_order(cursor)), len(owners))
+    chunk = owners[start : start + limit]
+    body: dict[str, Any] = {"results": chunk}
+    if start + limit < len(owners):
+        token = encode_after(owners[start + limit]["id"])
+        body["paging"] = {"next": {"after": token, "link": None}}
+    return 200, body
+
+
+def get_owner(portal: Portal, req: Request) -> Response:
+    """GET /crm/v3/owners/{ownerId}."""
+    owner_id = req.params["ownerId"]
+    if req.q("idProperty") == "userId":
+        owner = next((o for o in portal.owners.values() if str(o["userId"]) == owner_id), None)
+    else:
+        owner = portal.owners.get(owner_id)
+    if owner is None or owner["archived"] != req.q_bool("archived"):
+        raise ApiError(404, "OBJECT_NOT_FOUND", f"Owner {owner_id} not found", context={"id": [owner_id]})
+    return 200, owner
+
+
+# ----- properties and schemas
+
+
+def list_properties(portal: Portal, req: Request) -> Response:
+    """GET /crm/v3/properties/{objectType}."""
+    ot = object_type(req.params["objectType"])
+    return 200, {"results": list(portal.props[ot.name].values())}
+
+
+def get_property(portal: Portal, req: Request) -> Response:
+    """GET /crm/v3/properties/{objectType}/{propertyName}."""
+    ot = object_type(req.params["objectType"])
+    name = req.params["propertyName"]
+    defn = portal.props[ot.name].get(name)
+    if defn is None:
+        raise ApiError(404, "OBJECT_NOT_FOUND", f"Unable to find property {name}", context={"name": [name]})
+    return 200, defn
+
+
+def create_property(portal: Portal, req: Request) -> Response:
+    """POST /crm/v3/properties/{objectType} → 201, 409 CONFLICT when the name exists."""
+    ot = object_type(req.params["objectType"])
+    defn = portal.create_property(ot.name, req.body if isinstance(req.body, dict) else {})
+    req.wrote = True
+    return 201, defn
+
+
+def list_groups(portal: Portal, req: Request) -> Response:
+    """GET /crm/v3/properties/{objectType}/groups."""
+    ot = object_type(req.params["objectType"])
+    return 200, {"results": list(portal.groups[ot.name].values())}
+
+
+def get_group(portal: Portal, req: Request) -> Response:
+    """GET /crm/v3/properties/{objectType}/groups/{groupName}."""
+    ot = object_type(req.params["objectType"])
+    group = portal.groups[ot.name].get(req.params["groupName"])
+    if group is None:
+        raise ApiError(404, "OBJECT_NOT_FOUND", f"Unable to find group {req.params['groupName']}")
+    return 200, group
+
+
+def create_group(portal: Portal, req: Request) -> Response:
+    """POST /crm/v3/properties/{objectType}/groups → 201."""
+    ot = object_type(req.params["objectType"])
+    group = portal.create_group(ot.name, req.body if isinstance(req.body, dict) else {})
+    req.wrote = True
+    return 201, group
+
+
+def list_schemas(portal: Portal, req: Request) -> Response:  # noqa: ARG001 - handler signature
+    """GET /crm/v3/schemas: a portal without custom objects."""
+    return 200, {"results": []}
