@@ -182,7 +182,7 @@ class SyncRun:
         since = datetime.fromtimestamp(cursor_ms / 1000, tz=UTC) - lookback
         changed = self.puller.changed_submissions(since, self._survey_groups())
         report.pulled = len(changed)
-        known = {a.submission_id: a for a in self.ledger.answers()}
+        known = {a.submission_id: a for a in self.ledger.answers()}  # read once: 100,000s of rows
         fresh = [
             r
             for r in changed
@@ -202,9 +202,10 @@ class SyncRun:
         seen = self.ledger.contacts()
         # Contacts of new answers, contacts changed by others, and contacts never read (a run that
         # died between storing answers and reading their contacts).
+        answers = list({**known, **{r.submission_id: r for r in new_rows}}.values())
         answering = {
             resolve_alias(a.contact_id, aliases)
-            for a in self.ledger.answers()
+            for a in answers
             if a.contact_id and is_nps_answer(a, self.settings.scoring)
         }
         to_refresh = (
@@ -219,7 +220,6 @@ class SyncRun:
             if company_ids:
                 rows, _ = self.puller.companies(company_ids)
                 self.ledger.upsert_companies(list(rows.values()))
-        answers = self.ledger.answers()
         contacts = self.ledger.contacts()
         card = self._score(answers, contacts, opts, set(self.ledger.written_values("companies")))
         self._plan_and_push(
