@@ -191,7 +191,7 @@ def report(
         console = Console(file=output.open("w", encoding="utf-8") if output else None, width=140)
         console.print(table)
         return
-    text = render(rows, fmt)
+    text = render(rows, fmt, rt.settings)
     if output:
         output.write_text(text, encoding="utf-8")
     else:

@@ -12,6 +12,7 @@ from typing import Any
 from connector.compute import build_scorecard
 from connector.config import Settings
 from connector.ledger import Ledger
+from connector.properties import property_kinds
 
 
 def company_rows(ledger: Ledger, settings: Settings, as_of: datetime) -> list[dict[str, Any]]:
@@ -30,13 +31,30 @@ def company_rows(ledger: Ledger, settings: Settings, as_of: datetime) -> list[di
     return rows
 
 
-def render(rows: list[dict[str, Any]], fmt: str) -> str:
-    """Rows as csv or json text (the table format is drawn by the CLI with rich)."""
+def columns(settings: Settings) -> list[str]:
+    """The report's columns: company id, name, the nine company properties, open follow-ups."""
+    return ["company_id", "name", *settings.properties.company_properties(), "open_followups"]
+
+
+def render(rows: list[dict[str, Any]], fmt: str, settings: Settings) -> str:
+    """Rows as csv (HubSpot's value strings) or json (numbers as numbers, empty as null)."""
     if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+        kinds = property_kinds(settings.properties)
+        typed = [{key: _typed(value, kinds.get(key)) for key, value in row.items()} for row in rows]
+        return json.dumps(typed, indent=2, ensure_ascii=False) + "\n"
     out = io.StringIO()
-    fields = list(rows[0]) if rows else ["company_id", "name", "open_followups"]
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns(settings), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def _typed(value: Any, kind: str | None) -> Any:
+    if not isinstance(value, str) or kind is None:
+        return value
+    if value == "":
+        return None
+    if kind == "number":
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return value

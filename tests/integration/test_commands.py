@@ -105,7 +105,10 @@ class TestReport:
         assert set(rows) == set(want)
         for company_id, values in want.items():
             for prop, value in values.items():
-                assert _same(rows[company_id][prop], value), (company_id, prop)
+                held = rows[company_id][prop]
+                assert _same(None if held is None else str(held), value), (company_id, prop)
+                if prop in ("nps_company_score", "nps_company_responses") and value:
+                    assert isinstance(held, int | float)  # JSON numbers, not strings
             assert "name" in rows[company_id]
             assert "open_followups" in rows[company_id]
         as_csv = portal.cli("report", "--format", "csv", "--as-of", AS_OF.isoformat())
