@@ -24,6 +24,7 @@ from structlog.testing import capture_logs
 from connector.errors import HubSpotAuthError, HubSpotRequestError, HubSpotUnavailable, MissingScopeError
 from connector.hubspot import AssociationTarget, HubSpotClient, RecordFailure, TaskInput, WriteOutcomeUnknown
 from connector.hubspot.retry import RetryPolicy
+from tests.fakes import FakeClock
 
 TOKEN = "pat-na1-test-token-4242"
 
@@ -121,21 +122,6 @@ class StubHubSpot:
         self.server.server_close()
 
 
-class FakeClock:
-    """Monotonic time that only moves when the client sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def stub() -> Iterator[StubHubSpot]:
     server = StubHubSpot()
@@ -146,7 +132,7 @@ def stub() -> Iterator[StubHubSpot]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(5000.0)
 
 
 @pytest.fixture

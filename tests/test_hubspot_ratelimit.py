@@ -8,21 +8,7 @@ import time
 import pytest
 
 from connector.hubspot.ratelimit import RateLimiter, RollingWindowLimiter, per_second_limiter
-
-
-class FakeClock:
-    """A clock that only moves when something sleeps (or the test advances it)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.fakes import FakeClock
 
 
 def max_in_any_window(starts: list[float], period: float) -> int:
