@@ -7,6 +7,7 @@ from pathlib import Path
 from connector.errors import ConnectorError, HubSpotAuthError, HubSpotUnavailable
 
 Row = tuple[str, bool, str]
+PROPERTIES_WRONG = 1  # exit code when properties are missing or of the wrong type
 
 # What the connector reads and writes, and the scope HubSpot documents for it (notes §1, §7, §9).
 _PROBES = (
@@ -17,8 +18,8 @@ _PROBES = (
 )
 
 
-def run_checks(config: Path | None) -> tuple[list[Row], bool]:
-    """Rows of (check, ok, detail) and whether everything is fine."""
+def run_checks(config: Path | None) -> tuple[list[Row], int]:
+    """Rows of (check, ok, detail) and the exit code: 0, or the code of the first failure."""
     from connector.runtime import Runtime
     from connector.setup import inspect_properties
 
@@ -28,30 +29,33 @@ def run_checks(config: Path | None) -> tuple[list[Row], bool]:
         client = rt.client()
     except ConnectorError as exc:
         rows.append(("config", False, str(exc)))
-        return rows, False
+        return rows, exc.exit_code
     rows.append(("config", True, f"HubSpot at {rt.settings.hubspot.base_url}; ledger {rt.settings.ledger.path}"))
     try:
         client.probe("contacts", "crm.objects.contacts.read")
         rows.append(("token", True, "accepted"))
     except HubSpotAuthError as exc:
         rows.append(("token", False, str(exc)))
-        return rows, False
+        return rows, exc.exit_code
     except HubSpotUnavailable as exc:
         rows.append(("hubspot reachable", False, str(exc)))
-        return rows, False
+        return rows, exc.exit_code
     except ConnectorError:
         rows.append(("token", True, "accepted"))  # a scope problem is reported below
+    codes: list[int] = []
     for object_type, scope in _PROBES:
         try:
             client.probe(object_type, scope)
             rows.append((f"scopes {object_type}", True, scope))
         except ConnectorError as exc:
             rows.append((f"scopes {object_type}", False, str(exc)))
+            codes.append(exc.exit_code)
     try:
         client.list_owners()
         rows.append(("scopes owners", True, "crm.objects.owners.read"))
     except ConnectorError as exc:
         rows.append(("scopes owners", False, str(exc)))
+        codes.append(exc.exit_code)
     try:
         status = inspect_properties(client, rt.settings.properties, create=False, log=rt.log)
         problems = [f"missing {m}" for m in status.missing] + status.wrong
@@ -59,6 +63,9 @@ def run_checks(config: Path | None) -> tuple[list[Row], bool]:
         rows.append(
             ("properties", not problems, "; ".join(problems) + hint if problems else f"{len(status.present)} present")
         )
+        if problems:
+            codes.append(PROPERTIES_WRONG)
     except ConnectorError as exc:
         rows.append(("properties", False, str(exc)))
-    return rows, all(ok for _, ok, _ in rows)
+        codes.append(exc.exit_code)
+    return rows, codes[0] if codes else 0

@@ -74,20 +74,14 @@ def check(ctx: typer.Context) -> None:
     """Check config, token, scopes and properties; exit 0 only if all is well."""
     from connector.checks import run_checks
 
-    rows, ok = run_checks(ctx.obj.get("config") if ctx.obj else None)
+    rows, code = run_checks(ctx.obj.get("config") if ctx.obj else None)
     table = Table(title="nps-connector check")
     for col in ("check", "status", "detail"):
         table.add_column(col)
     for name, good, detail in rows:
         table.add_row(name, "[green]ok[/green]" if good else "[red]FAIL[/red]", detail)
     Console().print(table)
-    if not ok:
-        raise typer.Exit(next((code for _, good, code in _codes(rows) if not good), 1))
-
-
-def _codes(rows: list[tuple[str, bool, str]]) -> list[tuple[str, bool, int]]:
-    codes = {"config": 2, "token": 3, "scopes": 3, "hubspot": 5}
-    return [(name, good, codes.get(name.split(" ")[0], 1)) for name, good, _ in rows]
+    raise typer.Exit(code)
 
 
 def _run(ctx: typer.Context, mode: str, as_of: str | None, dry_run: bool, since: str | None, until: str | None) -> int:

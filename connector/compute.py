@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,11 +14,9 @@ from connector.properties import PropertyNames
 from connector.scoring import CompanyScore, ContactScore, Vote, company_score, contact_score, parse_nps_value
 
 
-def is_nps_answer(answer: AnswerRow, scoring: ScoringSettings) -> bool:
+def is_nps_answer(answer: AnswerRow, survey_types: Collection[str], survey_ids: Collection[str]) -> bool:
     """Whether an answer is an NPS answer: a configured survey type, or a configured survey id."""
-    return answer.survey_type in scoring.survey_types or (
-        bool(answer.survey_id) and answer.survey_id in scoring.survey_ids
-    )
+    return answer.survey_type in survey_types or (bool(answer.survey_id) and answer.survey_id in survey_ids)
 
 
 def resolve_alias(contact_id: str, aliases: Mapping[str, str]) -> str:
@@ -57,7 +55,7 @@ def build_scorecard(
     card = Scorecard()
     votes: dict[str, list[Vote]] = defaultdict(list)
     for answer in answers:
-        if not is_nps_answer(answer, scoring):
+        if not is_nps_answer(answer, scoring.survey_types, scoring.survey_ids):
             continue
         score = parse_nps_value(answer.raw_value)
         if score is None:

@@ -36,6 +36,7 @@ from connector.followup_rules import (
 from connector.hubspot import HubSpotClient, Record, WriteOutcomeUnknown
 from connector.ledger import AnswerRow, CompanyRow, ContactRow, Ledger, TaskRow, TaskStatus
 from connector.plan import FollowupStatus, format_datetime, parse_datetime
+from connector.scoring import id_order
 
 __all__ = ["CompanyRisk", "FollowupResult", "FollowupRunner", "Skip", "TaskPlan"]
 
@@ -244,15 +245,15 @@ class FollowupRunner:
             return {}
         task_ids: set[str] = set()
         for from_type, ids in (("contacts", contact_ids), ("companies", company_ids)):
-            anchors = sorted({i for i in ids if i}, key=_numeric)
+            anchors = sorted({i for i in ids if i}, key=id_order)
             if anchors:
                 for targets in self._client.associations(from_type, "tasks", anchors).values():
                     task_ids.update(t.to_id for t in targets)
         if not task_ids:
             return {}
-        records = self._client.batch_read("tasks", sorted(task_ids, key=_numeric), TASK_PROPERTIES).records
+        records = self._client.batch_read("tasks", sorted(task_ids, key=id_order), TASK_PROPERTIES).records
         found: dict[str, Record] = {}
-        for record in sorted(records, key=lambda r: _numeric(r.id)):
+        for record in sorted(records, key=lambda r: id_order(r.id)):
             for key in marker_keys(record.properties.get("hs_task_body")) & keys:
                 if key in found:
                     # Made by hand or by something else; keep the oldest, never delete anyone's task.
@@ -402,7 +403,7 @@ class FollowupRunner:
         deleted |= {r.task_id for r in rows.values() if r.task_id and r.status == "deleted"}
         planned = {p.key: p for p in result.created if p.kind == "answer"} if dry_run else {}
         state: dict[str, tuple[FollowupStatus, datetime]] = {}
-        for answer in sorted(answers, key=lambda a: (a.submitted_at, _numeric(a.submission_id)), reverse=True):
+        for answer in sorted(answers, key=lambda a: (a.submitted_at, id_order(a.submission_id)), reverse=True):
             contact_id = answer.contact_id
             if contact_id is None or contact_id in state:
                 continue
@@ -413,10 +414,3 @@ class FollowupRunner:
             elif answer.submission_id in planned:
                 state[contact_id] = ("open", planned[answer.submission_id].due)
         return state
-
-
-def _numeric(record_id: str) -> tuple[int, int, str]:
-    # HubSpot ids are numeric: "10" sorts after "9" (the oldest task keeps a duplicate key).
-    if record_id.isascii() and record_id.isdigit():
-        return (0, int(record_id), record_id)
-    return (1, 0, record_id)

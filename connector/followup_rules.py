@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from connector.compute import is_nps_answer
 from connector.config import TEMPLATE_FIELDS, FollowupSettings
 from connector.hubspot import TaskInput
 from connector.ledger import AnswerRow, CompanyRow, ContactRow, TaskIntent, TaskKind
 from connector.plan import format_datetime
-from connector.scoring import Category, company_category, nps_category, parse_nps_value
+from connector.scoring import Category, company_category, id_order, nps_category, parse_nps_value
 
 ANSWER_MARKER = "NPS feedback submission ID: "
 AT_RISK_MARKER = "NPS company at-risk key: "
@@ -143,11 +144,6 @@ def with_marker(text: str, key: str, kind: TaskKind = "answer") -> str:
 # ---------------------------------------------------------------- eligibility
 
 
-def is_nps_answer(answer: AnswerRow, nps_types: Collection[str], nps_survey_ids: Collection[str]) -> bool:
-    """Whether a submission is an NPS answer by its survey type or a configured survey id."""
-    return answer.survey_type in nps_types or answer.survey_id in nps_survey_ids
-
-
 def eligible_answers(
     answers: Iterable[AnswerRow],
     contacts: Mapping[str, ContactRow],
@@ -178,15 +174,8 @@ def eligible_answers(
             skips.append(Skip(answer.submission_id, answer.contact_id, "contact_missing"))
             continue
         chosen.append(answer)
-    chosen.sort(key=lambda a: (a.submitted_at, _id_order(a.submission_id)))
+    chosen.sort(key=lambda a: (a.submitted_at, id_order(a.submission_id)))
     return chosen, skips
-
-
-def _id_order(record_id: str) -> tuple[int, int, str]:
-    # HubSpot ids are numeric: "10" comes after "9".
-    if record_id.isascii() and record_id.isdigit():
-        return (0, int(record_id), record_id)
-    return (1, 0, record_id)
 
 
 # ---------------------------------------------------------------- owners and due dates

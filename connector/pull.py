@@ -211,6 +211,11 @@ class Puller:
         return rows, current
 
 
-def _modified_ms(rec: Record) -> int:
+def modified_ms(rec: Record) -> int | None:
+    """A record's `hs_lastmodifieddate` in epoch milliseconds, None when missing or unreadable."""
     dt = parse_datetime(rec.properties.get("hs_lastmodifieddate") or "")
-    return to_ms(dt) if dt else 0
+    return to_ms(dt) if dt else None
+
+
+def _modified_ms(rec: Record) -> int:
+    return modified_ms(rec) or 0

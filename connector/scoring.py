@@ -80,13 +80,16 @@ class Vote:
             raise ValueError(f"submission {self.submission_id}: answer time must be timezone-aware")
 
 
+def id_order(record_id: str) -> tuple[int, int, str]:
+    """Sort key for HubSpot record ids: numerically when all digits ("10" after "9"), others after, as text."""
+    if record_id.isascii() and record_id.isdigit():
+        return (0, int(record_id), record_id)
+    return (1, 0, record_id)
+
+
 def vote_order_key(vote: Vote) -> tuple[datetime, tuple[int, int, str]]:
-    """Sort key for "later answer": by time, then by submission id (numerically when all digits)."""
-    sid = vote.submission_id
-    # HubSpot ids are numeric, so "10" must beat "9"; other ids sort after numeric ones, as text.
-    if sid.isascii() and sid.isdigit():
-        return (vote.at, (0, int(sid), sid))
-    return (vote.at, (1, 0, sid))
+    """Sort key for "later answer": by time, then by submission id."""
+    return (vote.at, id_order(vote.submission_id))
 
 
 def _window_start(as_of: datetime, window_days: int) -> datetime:

@@ -14,7 +14,7 @@ from connector.hubspot import HubSpotClient, RecordFailure
 from connector.ledger import AnswerRow, ContactRow, Ledger
 from connector.plan import diff_values, followup_values, parse_datetime
 from connector.properties import property_kinds
-from connector.pull import Puller, answer_row, to_ms
+from connector.pull import Puller, answer_row, modified_ms, to_ms
 
 SUBMISSIONS_CURSOR = "submissions_modified_ms"
 CONTACTS_CURSOR = "contacts_modified_ms"
@@ -120,6 +120,7 @@ class SyncRun:
         self.kinds = property_kinds(settings.properties)
         self._own_contact_write: datetime | None = None
         self._new_ids: set[str] = set()
+        self._nps_surveys = (settings.scoring.survey_types, settings.scoring.survey_ids)
 
     def execute(self, opts: RunOptions) -> RunReport:
         """Run once under the ledger lock; raises ConnectorError subclasses on fatal errors."""
@@ -158,7 +159,7 @@ class SyncRun:
         self.log.info("pull.backfill", listed=len(rows), in_range=len(in_range))
 
         answers = self.ledger.answers()
-        nps = [a for a in answers if is_nps_answer(a, self.settings.scoring) and a.contact_id]
+        nps = [a for a in answers if is_nps_answer(a, *self._nps_surveys) and a.contact_id]
         aliases = self.ledger.aliases()
         refresh = self.puller.contacts({resolve_alias(a.contact_id or "", aliases) for a in nps})
         self._store_contacts(refresh.contacts, refresh.aliases, refresh.missing)
@@ -184,9 +185,7 @@ class SyncRun:
         report.pulled = len(changed)
         known = {a.submission_id: a for a in self.ledger.answers()}  # read once: 100,000s of rows
         fresh = [
-            r
-            for r in changed
-            if r.id not in known or to_ms(known[r.id].modified_at) != _record_modified_ms(r, known[r.id])
+            r for r in changed if r.id not in known or modified_ms(r) not in (None, to_ms(known[r.id].modified_at))
         ]
         new_rows: list[AnswerRow] = []
         if fresh:
@@ -206,7 +205,7 @@ class SyncRun:
         answering = {
             resolve_alias(a.contact_id, aliases)
             for a in answers
-            if a.contact_id and is_nps_answer(a, self.settings.scoring)
+            if a.contact_id and is_nps_answer(a, *self._nps_surveys)
         }
         to_refresh = (
             {resolve_alias(r.contact_id, aliases) for r in new_rows if r.contact_id}
@@ -404,8 +403,3 @@ class SyncRun:
 
 def _in_range(when: datetime, since: datetime | None, until: datetime | None) -> bool:
     return (since is None or when >= since) and (until is None or when < until)
-
-
-def _record_modified_ms(rec: Any, known: AnswerRow) -> int:
-    dt = parse_datetime(rec.properties.get("hs_lastmodifieddate") or "")
-    return to_ms(dt) if dt else to_ms(known.modified_at)
