@@ -196,9 +196,9 @@ class SyncRun:
         self._new_ids = {r.submission_id for r in new_rows}
         max_modified = max((a.modified_at for a in new_rows), default=None)
 
-        touched = self._recently_modified_contacts(int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0"))
-        aliases = self.ledger.aliases()
         seen = self.ledger.contacts()
+        touched = self._recently_modified_contacts(int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0"), seen)
+        aliases = self.ledger.aliases()
         # Contacts of new answers, contacts changed by others, and contacts never read (a run that
         # died between storing answers and reading their contacts).
         answers = list({**known, **{r.submission_id: r for r in new_rows}}.values())
@@ -259,9 +259,8 @@ class SyncRun:
         # HubSpot allows five filter groups; with more, pull everything modified and filter locally.
         return groups if 0 < len(groups) <= 5 else [[]]
 
-    def _recently_modified_contacts(self, since_ms: int) -> set[str]:
+    def _recently_modified_contacts(self, since_ms: int, known: Mapping[str, ContactRow]) -> set[str]:
         """Known contacts someone else changed since we last read or wrote them (owner, merge, company)."""
-        known = self.ledger.contacts()
         if not known:
             return set()
         found: set[str] = set()
