@@ -49,6 +49,10 @@ class Request:
         """A boolean parameter; the SDK sends Python's `True`/`False`."""
         return (self.q(name) or "false").lower() == "true"
 
+    def object_body(self) -> dict[str, Any]:
+        """The JSON body when it is an object; an empty one otherwise."""
+        return self.body if isinstance(self.body, dict) else {}
+
 
 Response = tuple[int, Any]
 Handler = Callable[[Portal, Request], Response]
@@ -62,11 +66,13 @@ def object_type(name: str) -> schema.ObjectType:
     return ot
 
 
-def _require_writable(ot: schema.ObjectType) -> None:
+def _writable_type(req: Request) -> schema.ObjectType:
+    ot = object_type(req.params["objectType"])
     if not ot.writable:
         # Documented as read-only ("you cannot use it to create, update, or delete survey response data");
         # HubSpot documents no status for the attempt: the spec has no write routes, so 405.
         raise ApiError(405, "", f"The {ot.name} API is read-only.")
+    return ot
 
 
 # ----- record rendering
@@ -106,8 +112,8 @@ def record_json(
             links = portal.associations(ot.name, rec.id, to.name)
             results = [
                 {"id": to_id, "type": schema.TYPE_NAMES[t]}
-                for to_id in sorted(links, key=id_order)
-                for t in sorted(links[to_id], key=lambda t: t not in (1, 2))
+                for to_id in sorted(links, key=schema.id_order)
+                for t in sorted(links[to_id], key=schema.type_order)
             ]
             if results:
                 assoc[to.name] = {"results": results}
@@ -116,8 +122,9 @@ def record_json(
     return out
 
 
-def id_order(value: str) -> tuple[int, str]:
-    return (int(value), "") if value.isdigit() else (1 << 62, value)
+def _written_json(portal: Portal, ot: schema.ObjectType, rec: Record) -> dict[str, Any]:
+    # A write answers with every property the record now holds.
+    return record_json(portal, ot, rec, list(rec.properties))
 
 
 def encode_after(record_id: str) -> str:
@@ -143,7 +150,7 @@ def limit_param(req: Request, default: int, maximum: int) -> int:
 
 
 def batch_inputs(req: Request, maximum: int = BATCH_LIMIT) -> list[dict[str, Any]]:
-    body = req.body if isinstance(req.body, dict) else {}
+    body = req.object_body()
     inputs = body.get("inputs")
     if not isinstance(inputs, list):
         raise validation("Invalid input JSON: `inputs` is required")
@@ -219,7 +226,7 @@ def batch_read(portal: Portal, req: Request) -> Response:
 def search(portal: Portal, req: Request) -> Response:
     """POST /crm/v3/objects/{objectType}/search."""
     ot = object_type(req.params["objectType"])
-    body = req.body if isinstance(req.body, dict) else {}
+    body = req.object_body()
     try:
         query = parse_query(body, portal.views[ot.name].index.prop_types)
     except SearchError as exc:
@@ -269,18 +276,16 @@ def _store_created(portal: Portal, ot: schema.ObjectType, rec: Record, links: li
 
 def create_object(portal: Portal, req: Request) -> Response:
     """POST /crm/v3/objects/{objectType} → 201."""
-    ot = object_type(req.params["objectType"])
-    _require_writable(ot)
-    rec, links = _create_one(portal, ot, req.body if isinstance(req.body, dict) else {})
+    ot = _writable_type(req)
+    rec, links = _create_one(portal, ot, req.object_body())
     _store_created(portal, ot, rec, links)
     req.wrote = True
-    return 201, record_json(portal, ot, rec, list(rec.properties))
+    return 201, _written_json(portal, ot, rec)
 
 
 def batch_create(portal: Portal, req: Request) -> Response:
     """POST .../batch/create: all-or-nothing unless every input has an objectWriteTraceId (then 207)."""
-    ot = object_type(req.params["objectType"])
-    _require_writable(ot)
+    ot = _writable_type(req)
     inputs = batch_inputs(req)
     traced = bool(inputs) and all((i or {}).get("objectWriteTraceId") for i in inputs)
     prepared, errors = [], []
@@ -294,7 +299,7 @@ def batch_create(portal: Portal, req: Request) -> Response:
     for rec, links in prepared:
         _store_created(portal, ot, rec, links)
     req.wrote = bool(prepared)
-    results = [record_json(portal, ot, rec, list(rec.properties)) for rec, _ in prepared]
+    results = [_written_json(portal, ot, rec) for rec, _ in prepared]
     return batch_response(results, errors, iso_ms(portal.now_ms()), ok_status=201)
 
 
@@ -319,18 +324,16 @@ def _update_one(portal: Portal, ot: schema.ObjectType, record_id: str, id_prop: 
 
 def update_object(portal: Portal, req: Request) -> Response:
     """PATCH /crm/v3/objects/{objectType}/{objectId}."""
-    ot = object_type(req.params["objectType"])
-    _require_writable(ot)
-    body = req.body if isinstance(req.body, dict) else {}
+    ot = _writable_type(req)
+    body = req.object_body()
     rec = _update_one(portal, ot, req.params["objectId"], req.q("idProperty"), body.get("properties"))
     req.wrote = True
-    return 200, record_json(portal, ot, rec, list(rec.properties))
+    return 200, _written_json(portal, ot, rec)
 
 
 def batch_update(portal: Portal, req: Request) -> Response:
     """POST .../batch/update: 200, or 207 with per-record errors while the rest lands."""
-    ot = object_type(req.params["objectType"])
-    _require_writable(ot)
+    ot = _writable_type(req)
     inputs = batch_inputs(req)
     ids = [str((i or {}).get("id", "")) for i in inputs]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -354,8 +357,7 @@ def batch_update(portal: Portal, req: Request) -> Response:
 
 def batch_upsert(portal: Portal, req: Request) -> Response:
     """POST .../batch/upsert: needs a unique idProperty (email for contacts, hasUniqueValue properties)."""
-    ot = object_type(req.params["objectType"])
-    _require_writable(ot)
+    ot = _writable_type(req)
     inputs = batch_inputs(req)
     unique = portal.unique_props(ot.name)
     for item in inputs:
@@ -374,22 +376,20 @@ def batch_upsert(portal: Portal, req: Request) -> Response:
             _store_created(portal, ot, rec, links)
             new = True
         req.wrote = True
-        results.append({**record_json(portal, ot, rec, list(rec.properties)), "new": new})
+        results.append({**_written_json(portal, ot, rec), "new": new})
     return batch_response(results, [], iso_ms(portal.now_ms()))
 
 
 def archive_object(portal: Portal, req: Request) -> Response:
     """DELETE /crm/v3/objects/{objectType}/{objectId} → 204 (also for ids that do not exist)."""
-    ot = object_type(req.params["objectType"])
-    _require_writable(ot)
+    ot = _writable_type(req)
     req.wrote = _archive(portal, ot, req.params["objectId"])
     return 204, None
 
 
 def batch_archive(portal: Portal, req: Request) -> Response:
     """POST .../batch/archive → 204."""
-    ot = object_type(req.params["objectType"])
-    _require_writable(ot)
+    ot = _writable_type(req)
     for item in batch_inputs(req):
         req.wrote = _archive(portal, ot, str((item or {}).get("id", ""))) or req.wrote
     return 204, None

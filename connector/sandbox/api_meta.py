@@ -5,6 +5,7 @@ Shares the request model and helpers of `api.py`; see docs/hubspot-behaviour.md 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connector.sandbox import schema
@@ -18,7 +19,6 @@ from connector.sandbox.api import (
     batch_response,
     decode_after,
     encode_after,
-    id_order,
     limit_param,
     object_type,
 )
@@ -33,20 +33,26 @@ def _assoc_json(to_id: str, kinds: set[int]) -> dict[str, Any]:
         "toObjectId": int(to_id) if to_id.isdigit() else to_id,
         "associationTypes": [
             {"category": "HUBSPOT_DEFINED", "typeId": t, "label": schema.TYPE_LABELS.get(t)}
-            for t in sorted(kinds, key=lambda t: t not in (1, 2))
+            for t in sorted(kinds, key=schema.type_order)
         ],
     }
+
+
+def _page_start(ids: list[str], after: str | None) -> int:
+    # Cursors are ids: a page starts at the first id not before the cursor's, so a cursor stays
+    # valid when its own record has gone.
+    if not after:
+        return 0
+    cursor = decode_after(after)
+    return next((i for i, v in enumerate(ids) if schema.id_order(v) >= schema.id_order(cursor)), len(ids))
 
 
 def _assoc_page(
     portal: Portal, from_type: str, from_id: str, to_type: str, after: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     links = portal.associations(from_type, from_id, to_type)
-    ids = sorted(links, key=id_order)
-    start = 0
-    if after:
-        cursor = decode_after(after)
-        start = next((i for i, v in enumerate(ids) if id_order(v) >= id_order(cursor)), len(ids))
+    ids = sorted(links, key=schema.id_order)
+    start = _page_start(ids, after)
     chunk = ids[start : start + limit]
     nxt = ids[start + limit] if start + limit < len(ids) else None
     return [_assoc_json(i, links[i]) for i in chunk], (encode_after(nxt) if nxt else None)
@@ -115,15 +121,11 @@ def list_owners(portal: Portal, req: Request) -> Response:
     email = req.q("email")
     owners = [
         o
-        for o in sorted(portal.owners.values(), key=lambda o: id_order(o["id"]))
+        for o in sorted(portal.owners.values(), key=lambda o: schema.id_order(o["id"]))
         if o["archived"] == archived and (not email or o["email"].lower() == email.lower())
     ]
     limit = limit_param(req, 100, OWNERS_MAX)
-    start = 0
-    after = req.q("after")
-    if after:
-        cursor = decode_after(after)
-        start = next((i for i, o in enumerate(owners) if id_order(o["id"]) >= id_order(cursor)), len(owners))
+    start = _page_start([o["id"] for o in owners], req.q("after"))
     chunk = owners[start : start + limit]
     body: dict[str, Any] = {"results": chunk}
     if start + limit < len(owners):
@@ -147,51 +149,63 @@ def get_owner(portal: Portal, req: Request) -> Response:
 # ----- properties and schemas
 
 
+Definitions = Mapping[str, dict[str, dict[str, Any]]]  # object type -> name -> property or group
+
+
+def _of_type(req: Request, table: Definitions) -> dict[str, dict[str, Any]]:
+    return table[object_type(req.params["objectType"]).name]
+
+
+def _named(req: Request, table: Definitions, name: str, missing: Callable[[str], ApiError]) -> Response:
+    found = _of_type(req, table).get(name)
+    if found is None:
+        raise missing(name)
+    return 200, found
+
+
+def _created(req: Request, create: Callable[[str, dict[str, Any]], dict[str, Any]]) -> Response:
+    made = create(object_type(req.params["objectType"]).name, req.object_body())
+    req.wrote = True
+    return 201, made
+
+
 def list_properties(portal: Portal, req: Request) -> Response:
     """GET /crm/v3/properties/{objectType}."""
-    ot = object_type(req.params["objectType"])
-    return 200, {"results": list(portal.props[ot.name].values())}
+    return 200, {"results": list(_of_type(req, portal.props).values())}
 
 
 def get_property(portal: Portal, req: Request) -> Response:
     """GET /crm/v3/properties/{objectType}/{propertyName}."""
-    ot = object_type(req.params["objectType"])
-    name = req.params["propertyName"]
-    defn = portal.props[ot.name].get(name)
-    if defn is None:
-        raise ApiError(404, "OBJECT_NOT_FOUND", f"Unable to find property {name}", context={"name": [name]})
-    return 200, defn
+    return _named(req, portal.props, req.params["propertyName"], _no_property)
 
 
 def create_property(portal: Portal, req: Request) -> Response:
     """POST /crm/v3/properties/{objectType} → 201, 409 CONFLICT when the name exists."""
-    ot = object_type(req.params["objectType"])
-    defn = portal.create_property(ot.name, req.body if isinstance(req.body, dict) else {})
-    req.wrote = True
-    return 201, defn
+    return _created(req, portal.create_property)
 
 
 def list_groups(portal: Portal, req: Request) -> Response:
     """GET /crm/v3/properties/{objectType}/groups."""
-    ot = object_type(req.params["objectType"])
-    return 200, {"results": list(portal.groups[ot.name].values())}
+    return 200, {"results": list(_of_type(req, portal.groups).values())}
 
 
 def get_group(portal: Portal, req: Request) -> Response:
     """GET /crm/v3/properties/{objectType}/groups/{groupName}."""
-    ot = object_type(req.params["objectType"])
-    group = portal.groups[ot.name].get(req.params["groupName"])
-    if group is None:
-        raise ApiError(404, "OBJECT_NOT_FOUND", f"Unable to find group {req.params['groupName']}")
-    return 200, group
+    return _named(req, portal.groups, req.params["groupName"], _no_group)
 
 
 def create_group(portal: Portal, req: Request) -> Response:
     """POST /crm/v3/properties/{objectType}/groups → 201."""
-    ot = object_type(req.params["objectType"])
-    group = portal.create_group(ot.name, req.body if isinstance(req.body, dict) else {})
-    req.wrote = True
-    return 201, group
+    return _created(req, portal.create_group)
+
+
+def _no_property(name: str) -> ApiError:
+    return ApiError(404, "OBJECT_NOT_FOUND", f"Unable to find property {name}", context={"name": [name]})
+
+
+def _no_group(name: str) -> ApiError:
+    # Unlike a missing property's, this error carries no `context`.
+    return ApiError(404, "OBJECT_NOT_FOUND", f"Unable to find group {name}")
 
 
 def list_schemas(portal: Portal, req: Request) -> Response:  # noqa: ARG001 - handler signature

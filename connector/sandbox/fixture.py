@@ -42,6 +42,11 @@ def load_portal(
     return portal
 
 
+def string_props(item: Mapping[str, Any]) -> dict[str, str]:
+    """A fixture entry's properties as the portal stores them: strings, with nulls left out."""
+    return {k: str(v) for k, v in (item.get("properties") or {}).items() if v is not None}
+
+
 def _records(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     items = data.get(key) or []
     if not isinstance(items, list):
@@ -88,7 +93,7 @@ def _load(portal: Portal, data: Mapping[str, Any]) -> None:
             if link.get("primary"):
                 portal.associate("contacts", cid, "companies", company.id, 1)
     for i, item in enumerate(_records(data, "feedback_submissions")):
-        props = {k: str(v) for k, v in (item.get("properties") or {}).items() if v is not None}
+        props = string_props(item)
         stamp = parse_instant_ms(props.get("hs_submission_timestamp", "")) or now
         contact_id = item.get("contact_id")
         contact = portal.records["contacts"].get(str(contact_id)) if contact_id is not None else None
@@ -118,7 +123,7 @@ def _load(portal: Portal, data: Mapping[str, Any]) -> None:
 
 def _put(portal: Portal, otype: str, item: Mapping[str, Any], now: float) -> Record:
     ot = schema.OBJECT_TYPES[otype]
-    props = {k: str(v) for k, v in (item.get("properties") or {}).items() if v is not None}
+    props = string_props(item)
     created = parse_instant_ms(props.get(ot.created_prop, "")) or now
     modified = parse_instant_ms(props.get(ot.modified_prop, "")) or created
     rec = Record(str(item["id"]), props, created, modified, archived=bool(item.get("archived", False)))

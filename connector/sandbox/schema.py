@@ -91,6 +91,12 @@ def resolve_type(name: str) -> ObjectType | None:
     return OBJECT_TYPES.get(key) or OBJECT_TYPES.get(_ALIASES.get(key, ""))
 
 
+def id_order(record_id: str) -> tuple[int, str]:
+    """Sort key of record and owner ids: numeric ids by value, then any other ids by text."""
+    # Fixtures may hold non-numeric ids; they sort after every numeric id instead of failing.
+    return (int(record_id), "") if record_id.isdigit() else (1 << 62, record_id)
+
+
 # HUBSPOT_DEFINED association type ids (SDK hubspot/crm/association_type.py):
 # (from, to) -> (primary type or None, unlabeled/default type); and the reverse pairing.
 ASSOC_TYPES: dict[tuple[str, str], dict[str, int]] = {
@@ -129,6 +135,12 @@ TYPE_NAMES: dict[int, str] = {
 }
 TYPE_LABELS: dict[int, str | None] = {1: "Primary", 2: "Primary"}
 TYPE_PAIR: dict[int, tuple[str, str]] = {tid: pair for pair, kinds in ASSOC_TYPES.items() for tid in kinds.values()}
+
+
+def type_order(type_id: int) -> bool:
+    """Sort key of association type ids: the primary types (1, 2) before the others."""
+    return type_id not in (1, 2)
+
 
 # Type/fieldType pairs HubSpot accepts (properties guide).
 FIELD_TYPES: dict[str, set[str]] = {

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from connector.sandbox.schema import id_order
+
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
 MAX_FILTERS = 18
@@ -274,10 +276,6 @@ def _parse_filter(raw: Mapping[str, Any], prop_types: Mapping[str, str]) -> Filt
     return Filter(prop, op, ptype, tuple(keys), (str(raw["value"]),))
 
 
-def _id_key(record_id: str) -> tuple[int, str]:
-    return (int(record_id), "") if record_id.isdigit() else (1 << 62, record_id)
-
-
 @dataclass
 class _Sorted:
     """One property's values in sort order: parallel lists ordered by (key, id), plus each record's key."""
@@ -290,7 +288,7 @@ class _Sorted:
         """Where (key, record_id) is or would go."""
         lo = bisect.bisect_left(self.keys, key)
         hi = bisect.bisect_right(self.keys, key, lo)
-        return bisect.bisect_left(self.ids, _id_key(record_id), lo, hi, key=_id_key)
+        return bisect.bisect_left(self.ids, id_order(record_id), lo, hi, key=id_order)
 
     def remove(self, record_id: str) -> None:
         """Take a record out (no-op when it has no value)."""
@@ -305,7 +303,7 @@ class _Sorted:
         i = self.position(key, record_id)
         self.keys.insert(i, key)
         self.ids.insert(i, record_id)
-        self.key_of[record_id] = (key, _id_key(record_id))
+        self.key_of[record_id] = (key, id_order(record_id))
 
 
 @dataclass
@@ -354,7 +352,7 @@ class SearchIndex:
         for rid, props in self.docs.items():
             key = sort_key(props.get(prop), ptype)
             if key is not None:
-                pairs.append((key, _id_key(rid), rid))
+                pairs.append((key, id_order(rid), rid))
         pairs.sort()
         index = _Sorted([p[0] for p in pairs], [p[2] for p in pairs], {p[2]: (p[0], p[1]) for p in pairs})
         self._sorted[prop] = index
@@ -437,7 +435,7 @@ class SearchIndex:
 
     def _order(self, matched: set[str], query: Query) -> list[str]:
         if not query.sort_prop:
-            return sorted(matched, key=_id_key)
+            return sorted(matched, key=id_order)
         index = self._index(query.sort_prop)
         keys, ids = index.keys, index.ids
         if len(matched) * 8 < len(ids):
@@ -459,7 +457,7 @@ class SearchIndex:
                 j = bisect.bisect_left(keys, keys[i - 1], 0, i)
                 ordered.extend(rid for rid in ids[j:i] if rid in matched)
                 i = j
-        missing = sorted(matched.difference(ordered), key=_id_key)
+        missing = sorted(matched.difference(ordered), key=id_order)
         return ordered + missing
 
 

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from connector.sandbox import api, api_meta, schema
 from connector.sandbox.errors import ApiError
-from connector.sandbox.fixture import load_portal, snapshot
+from connector.sandbox.fixture import load_portal, snapshot, string_props
 from connector.sandbox.limits import FAULT_KINDS, Faults, RateLimits, rate_limit_body
 from connector.sandbox.search import parse_instant_ms
 from connector.sandbox.store import Portal, Record, iso_ms
@@ -152,11 +152,15 @@ class Sandbox:
         state = self.options.state_file
         if state is not None and state.exists():
             source = json.loads(state.read_text(encoding="utf-8"))
-        portal = load_portal(source, search_lag_ms=self.options.search_lag_ms / self.options.time_scale)
+        portal = self._load(source)
         self.tokens = {str(t["token"]): frozenset(t.get("scopes") or ()) for t in source.get("tokens") or []}
         if self.options.token:
             self.tokens[self.options.token] = ALL_SCOPES
         return portal
+
+    def _load(self, data: dict[str, Any]) -> Portal:
+        # --time-scale shrinks the search lag like every other window.
+        return load_portal(data, search_lag_ms=self.options.search_lag_ms / self.options.time_scale)
 
     def reset_stats(self) -> None:
         """Zero the counters of /_sandbox/stats."""
@@ -188,7 +192,7 @@ class Sandbox:
 
     def reset(self) -> None:
         """Back to the fixture (POST /_sandbox/reset)."""
-        portal = load_portal(self.fixture, search_lag_ms=self.options.search_lag_ms / self.options.time_scale)
+        portal = self._load(self.fixture)
         with self.portal.lock:
             self.portal = portal
         self.reset_stats()
@@ -200,7 +204,7 @@ class Sandbox:
         with portal.lock:
             now = portal.now_ms()
             for item in items:
-                props = {k: str(v) for k, v in (item.get("properties") or {}).items() if v is not None}
+                props = string_props(item)
                 rid = str(item.get("id") or portal.new_id())
                 portal.reserve_ids([rid])
                 contact = portal.resolve("contacts", str(item["contact_id"])) if item.get("contact_id") else None

@@ -29,10 +29,6 @@ def iso_ms(ms: float) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
-def _id_key(record_id: str) -> tuple[int, str]:
-    return (int(record_id), "") if record_id.isdigit() else (1 << 62, record_id)
-
-
 @dataclass
 class Record:
     """One CRM record as the portal holds it."""
@@ -154,7 +150,7 @@ class Portal:
         """All record ids of a type in id order (cached until a record is added)."""
         ids = self._sorted_ids[otype]
         if ids is None:
-            ids = sorted(self.records[otype], key=_id_key)
+            ids = sorted(self.records[otype], key=schema.id_order)
             self._sorted_ids[otype] = ids
         return ids
 
@@ -278,18 +274,22 @@ class Portal:
         ids = self.sorted_ids(otype)
         start = 0
         if after:
-            start = bisect.bisect_left(ids, _id_key(after), key=_id_key)
+            start = bisect.bisect_left(ids, schema.id_order(after), key=schema.id_order)
         out: list[Record] = []
         table = self.records[otype]
+
+        def listed(rec: Record) -> bool:
+            # archived=true lists deleted records, but not those merged away
+            return (rec.archived if archived else rec.live) and (not archived or rec.merged_into is None)
+
         i = start
         while i < len(ids) and len(out) < limit:
             rec = table[ids[i]]
-            if (rec.archived if archived else rec.live) and (not archived or rec.merged_into is None):
+            if listed(rec):
                 out.append(rec)
             i += 1
         while i < len(ids):  # only hand out a cursor when something follows
-            rec = table[ids[i]]
-            if (rec.archived if archived else rec.live) and (not archived or rec.merged_into is None):
+            if listed(table[ids[i]]):
                 return out, ids[i]
             i += 1
         return out, None
@@ -319,13 +319,14 @@ class Portal:
         """Add an owner from the fixture shape."""
         oid = str(owner["id"])
         now = iso_ms(self.now_ms())
+        user_id = int(oid) + 1_000_000 if oid.isdigit() else None
         self.owners[oid] = {
             "id": oid,
             "email": owner.get("email", ""),
             "firstName": owner.get("firstName", ""),
             "lastName": owner.get("lastName", ""),
-            "userId": int(oid) + 1_000_000 if oid.isdigit() else None,
-            "userIdIncludingInactive": int(oid) + 1_000_000 if oid.isdigit() else None,
+            "userId": user_id,
+            "userIdIncludingInactive": user_id,
             "type": "PERSON",
             "teams": [],
             "archived": bool(owner.get("archived", False)),
