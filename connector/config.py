@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import string
 import tomllib
 import types
@@ -31,7 +32,6 @@ from pydantic import (
 )
 
 from connector.errors import ConfigError
-from connector.properties import PropertyNames
 
 DEFAULT_CONFIG_FILE = Path("nps-connector.toml")
 ENV_PREFIX = "NPS_"
@@ -258,6 +258,91 @@ class LogSettings(_Section):
         if level not in _LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
         return level
+
+
+# HubSpot internal names: lowercase, start with a letter, no spaces or dashes.
+_NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
+
+_CONTACT_FIELDS = (
+    "contact_score",
+    "contact_category",
+    "contact_last_response_date",
+    "contact_response_count",
+    "contact_followup_status",
+    "contact_followup_due_date",
+)
+_COMPANY_FIELDS = (
+    "company_score",
+    "company_category",
+    "company_responses",
+    "company_promoters",
+    "company_passives",
+    "company_detractors",
+    "company_margin_of_error",
+    "company_trend",
+    "company_last_response_date",
+)
+
+
+class PropertyNames(BaseModel):
+    """Internal names of the property group and of every property the connector writes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group: str = "nps"
+    group_label: str = "NPS"
+
+    contact_score: str = "nps_score"
+    contact_category: str = "nps_category"
+    contact_last_response_date: str = "nps_last_response_date"
+    contact_response_count: str = "nps_response_count"
+    contact_followup_status: str = "nps_followup_status"
+    contact_followup_due_date: str = "nps_followup_due_date"
+
+    company_score: str = "nps_company_score"
+    company_category: str = "nps_company_category"
+    company_responses: str = "nps_company_responses"
+    company_promoters: str = "nps_company_promoters"
+    company_passives: str = "nps_company_passives"
+    company_detractors: str = "nps_company_detractors"
+    company_margin_of_error: str = "nps_company_margin_of_error"
+    company_trend: str = "nps_company_trend"
+    company_last_response_date: str = "nps_company_last_response_date"
+
+    @field_validator("group", *_CONTACT_FIELDS, *_COMPANY_FIELDS)
+    @classmethod
+    def _internal_name(cls, value: str) -> str:
+        if not _NAME_RE.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a HubSpot internal name: use lowercase letters, digits and "
+                "underscores, starting with a letter"
+            )
+        return value
+
+    @field_validator("group_label")
+    @classmethod
+    def _label_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the property group label must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PropertyNames:
+        seen: dict[str, str] = {}
+        for field in (*_CONTACT_FIELDS, *_COMPANY_FIELDS):
+            name = getattr(self, field)
+            if name in seen:
+                raise ValueError(f"property name {name!r} is used for both {seen[name]} and {field}")
+            seen[name] = field
+        return self
+
+    def contact_properties(self) -> tuple[str, ...]:
+        """The six contact property names, in definition order."""
+        return tuple(getattr(self, field) for field in _CONTACT_FIELDS)
+
+    def company_properties(self) -> tuple[str, ...]:
+        """The nine company property names, in definition order."""
+        return tuple(getattr(self, field) for field in _COMPANY_FIELDS)
 
 
 class Settings(_Section):

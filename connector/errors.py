@@ -6,7 +6,8 @@
     ├── MissingScopeError  (3)     403: the private app lacks a scope; message names it
     ├── LockHeldError      (4)     another run holds the ledger lock
     ├── HubSpotUnavailable (5)     429/5xx/dropped connections still failing after retries
-    └── HubSpotRequestError(1)     HubSpot refused a request as invalid (400/404/409): a bug or a drifted portal
+    ├── HubSpotRequestError(1)     HubSpot refused a request as invalid (400/404/409): a bug or a drifted portal
+    └── PropertySetupError (1)     a connector property exists in HubSpot with a type it cannot write
 
 Messages are written for the CRM admin who reads them and never contain the access token.
 """
@@ -63,3 +64,9 @@ class HubSpotRequestError(ConnectorError):
         super().__init__(message)
         self.status = status
         self.category = category
+
+
+class PropertySetupError(ConnectorError):
+    """Raised by `setup` when a property exists with a type the connector cannot write to."""
+
+    exit_code = 1

@@ -20,8 +20,8 @@ _PROBES = (
 
 def run_checks(config: Path | None) -> tuple[list[Row], int]:
     """Rows of (check, ok, detail) and the exit code: 0, or the code of the first failure."""
-    from connector.runtime import Runtime
-    from connector.setup import inspect_properties
+    from connector.commands.runtime import Runtime
+    from connector.commands.setup import inspect_properties
 
     rows: list[Row] = []
     try:

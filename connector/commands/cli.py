@@ -7,13 +7,17 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from connector.errors import ConfigError, ConnectorError
+
+if TYPE_CHECKING:
+    from connector.commands.runtime import Runtime
+    from connector.pipeline.run import Mode
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="HubSpot NPS connector.")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,8 +55,8 @@ def _errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _runtime(ctx: typer.Context) -> Any:
-    from connector.runtime import Runtime
+def _runtime(ctx: typer.Context) -> Runtime:
+    from connector.commands.runtime import Runtime
 
     return Runtime.load(ctx.obj.get("config") if ctx.obj else None)
 
@@ -61,18 +65,17 @@ def _runtime(ctx: typer.Context) -> Any:
 @_errors
 def setup(ctx: typer.Context) -> None:
     """Create (or verify) the NPS property group and every property the connector writes."""
-    from connector.setup import run_setup
+    from connector.commands.setup import setup_command
 
     rt = _runtime(ctx)
-    status = run_setup(rt.client(), rt.settings.properties, rt.log)
-    typer.echo(f"setup: {len(status.created)} properties created, {len(status.present)} already present")
+    typer.echo(setup_command(rt.client(), rt.settings.properties, rt.log))
 
 
 @app.command()
 @_errors
 def check(ctx: typer.Context) -> None:
     """Check config, token, scopes and properties; exit 0 only if all is well."""
-    from connector.checks import run_checks
+    from connector.commands.check import run_checks
 
     rows, code = run_checks(ctx.obj.get("config") if ctx.obj else None)
     table = Table(title="nps-connector check")
@@ -84,48 +87,14 @@ def check(ctx: typer.Context) -> None:
     raise typer.Exit(code)
 
 
-def _run(ctx: typer.Context, mode: str, as_of: str | None, dry_run: bool, since: str | None, until: str | None) -> int:
-    from connector.followup_step import make_followup_step
-    from connector.runtime import parse_as_of, parse_date_option
-    from connector.sync import RunOptions, SyncRun
+def _run(ctx: typer.Context, mode: Mode, as_of: str | None, dry_run: bool, since: str | None, until: str | None) -> int:
+    from connector.commands.runtime import parse_as_of, parse_date_option
+    from connector.commands.sync import run_once
 
     rt = _runtime(ctx)
-    opts = RunOptions(
-        mode=mode,  # type: ignore[arg-type]
-        as_of=parse_as_of(as_of),
-        since=parse_date_option("--since", since),
-        until=parse_date_option("--until", until),
-        dry_run=dry_run,
-    )
-    client = rt.client()
-    with rt.ledger(scratch=dry_run) as ledger:
-        step = make_followup_step(client, ledger, rt.settings, rt.log)
-        report = SyncRun(rt.settings, client, ledger, rt.log, followup=step).execute(opts)
-    rt.log.info("run.finished", **report.summary())
-    _print_report(report)
-    return report.exit_code
-
-
-def _print_report(report: Any) -> None:
-    s = report.summary()
-    prefix = "dry run: would update" if report.dry_run else "updated"
-    typer.echo(
-        f"{s['mode']}: {s['new_answers']} new answers, {prefix} {s['contacts_updated']} contacts and "
-        f"{s['companies_updated']} companies; tasks {'planned' if report.dry_run else 'created'}: "
-        f"{s['tasks_planned'] if report.dry_run else s['tasks_created']}; failed records: {s['failed_records']}; "
-        f"invalid answers skipped: {s['invalid_answers']}; API calls: {s['api_calls']}"
-    )
-    if report.dry_run:
-        for object_type, updates in (("contact", report.contact_updates), ("company", report.company_updates)):
-            for record_id in list(updates)[:5]:
-                before = report.before.get(object_type + "s", {}).get(record_id, {})
-                changes = ", ".join(f"{k}: {before.get(k) or '∅'} → {v or '∅'}" for k, v in updates[record_id].items())
-                typer.echo(f"  {object_type} {record_id}: {changes}")
-        for plan in report.followup.planned[:20]:
-            typer.echo(
-                f"  task for submission {plan.submission_id}: contact {plan.contact_id}, "
-                f"owner {plan.owner_id or 'unassigned'}, due {plan.due.isoformat()}"
-            )
+    moment = parse_as_of(as_of)
+    start, end = parse_date_option("--since", since), parse_date_option("--until", until)
+    return run_once(rt, mode, moment, dry_run=dry_run, since=start, until=end)
 
 
 @app.command()
@@ -157,39 +126,13 @@ def report(
     as_of: AsOf = None,
 ) -> None:
     """Per-company scores from the ledger."""
-    from connector.report import company_rows, render
-    from connector.runtime import parse_as_of
+    from connector.commands.report import check_format, write_report
+    from connector.commands.runtime import parse_as_of
 
-    if fmt not in ("table", "csv", "json"):
-        raise ConfigError(f"--format: {fmt!r} is not one of table, csv, json")
+    check_format(fmt)
     rt = _runtime(ctx)
     with rt.ledger() as ledger:
-        rows = company_rows(ledger, rt.settings, parse_as_of(as_of))
-    if fmt == "table":
-        table = Table(title=f"NPS per company ({len(rows)})")
-        names = rt.settings.properties
-        cols = [
-            ("company_id", "id"),
-            ("name", "name"),
-            (names.company_score, "NPS"),
-            (names.company_category, "category"),
-            (names.company_responses, "n"),
-            (names.company_margin_of_error, "±"),
-            (names.company_trend, "trend"),
-            ("open_followups", "open tasks"),
-        ]
-        for _, title in cols:
-            table.add_column(title)
-        for row in rows:
-            table.add_row(*(str(row.get(key, "")) for key, _ in cols))
-        console = Console(file=output.open("w", encoding="utf-8") if output else None, width=140)
-        console.print(table)
-        return
-    text = render(rows, fmt, rt.settings)
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
+        write_report(ledger, rt.settings, fmt, output, parse_as_of(as_of))
 
 
 @app.command()
@@ -203,7 +146,7 @@ def run(
     """Stay up and sync on a schedule (for plain `docker run`)."""
     from croniter import croniter
 
-    from connector.runtime import parse_duration
+    from connector.commands.runtime import parse_duration
 
     if bool(every) == bool(cron):
         raise ConfigError("give exactly one of --every or --cron")
@@ -238,7 +181,7 @@ def demo(
     workdir: Annotated[Path | None, typer.Option(help="Keep the demo config and ledger here.")] = None,
 ) -> None:
     """Sandbox with a generated portal + setup + backfill + report, all in one."""
-    from connector.demo_run import run_demo
+    from connector.commands.demo import run_demo
 
     raise typer.Exit(run_demo(size, seed, workdir))
 

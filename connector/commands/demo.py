@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
-from typer.testing import CliRunner
+import typer
 
+from connector.commands.report import write_report
+from connector.commands.runtime import Runtime
+from connector.commands.setup import setup_command
+from connector.commands.sync import run_once
+from connector.errors import ConnectorError
 from connector.sandbox.demo import generate_portal
 from connector.sandbox.server import SandboxOptions, serve_in_thread
 
@@ -16,8 +22,6 @@ DEMO_TOKEN = "demo-token"  # the sandbox's own token; not a HubSpot secret
 
 def run_demo(size: int, seed: int, workdir: Path | None) -> int:
     """Run the whole data path against a local sandbox and print the per-company report."""
-    from connector.cli import app
-
     work = workdir or Path(tempfile.mkdtemp(prefix="nps-demo-"))
     work.mkdir(parents=True, exist_ok=True)
     portal = generate_portal(size, seed=seed)
@@ -29,12 +33,19 @@ def run_demo(size: int, seed: int, workdir: Path | None) -> int:
             f'[ledger]\npath = "{work / "nps-ledger.sqlite"}"\n[log]\nlevel = "warning"\nformat = "console"\n',
             encoding="utf-8",
         )
-        print(f"demo: sandbox at {server.url} with {size} answers (seed {seed}); files in {work}")
-        runner = CliRunner()
+        typer.echo(f"demo: sandbox at {server.url} with {size} answers (seed {seed}); files in {work}")
+        # The demo's own file only: NPS_* variables meant for a real portal must not leak in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("NPS_")}
-        for args in (["setup"], ["backfill"], ["report"]):
-            result = runner.invoke(app, ["--config", str(config), *args], env=env, catch_exceptions=False)
-            print(f"$ nps-connector {' '.join(args)}\n{result.output}", end="")
-            if result.exit_code not in (0, 1):
-                return result.exit_code
+        rt = Runtime.load(config, environ=env)
+        try:
+            typer.echo("$ nps-connector setup")
+            typer.echo(setup_command(rt.client(), rt.settings.properties, rt.log))
+            typer.echo("$ nps-connector backfill")
+            run_once(rt, "backfill", datetime.now(UTC))
+            typer.echo("$ nps-connector report")
+            with rt.ledger() as ledger:
+                write_report(ledger, rt.settings, "table", None, datetime.now(UTC))
+        except ConnectorError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            return exc.exit_code
     return 0

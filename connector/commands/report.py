@@ -7,18 +7,25 @@ import io
 import json
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from connector.compute import build_scorecard
+import typer
+from rich.console import Console
+from rich.table import Table
+
 from connector.config import Settings
+from connector.core.properties import property_kinds
+from connector.core.scorecard import build_scorecard, resolve_answers
+from connector.errors import ConfigError
 from connector.ledger import Ledger
-from connector.properties import property_kinds
 
 
 def company_rows(ledger: Ledger, settings: Settings, as_of: datetime) -> list[dict[str, Any]]:
     """One row per scored company: id, name, the nine company properties, open follow-ups."""
     contacts = ledger.contacts()
-    card = build_scorecard(ledger.answers(), contacts, ledger.aliases(), as_of, settings.scoring, settings.properties)
+    answers = resolve_answers(ledger.answers(), ledger.aliases())
+    card = build_scorecard(answers, contacts, as_of, settings.scoring, settings.properties)
     companies = ledger.companies()
     open_tasks = Counter(t.company_id for t in ledger.tasks() if t.status == "open" and t.company_id)
     rows = []
@@ -58,3 +65,46 @@ def _typed(value: Any, kind: str | None) -> Any:
         number = float(value)
         return int(number) if number.is_integer() else number
     return value
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def check_format(fmt: str) -> None:
+    """Refuse an unknown `--format` before anything is opened."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+
+
+def write_report(ledger: Ledger, settings: Settings, fmt: str, output: Path | None, as_of: datetime) -> None:
+    """`report`: the per-company rows in `fmt`, to `output` or stdout."""
+    check_format(fmt)
+    rows = company_rows(ledger, settings, as_of)
+    if fmt == "table":
+        table = Table(title=f"NPS per company ({len(rows)})")
+        names = settings.properties
+        cols = [
+            ("company_id", "id"),
+            ("name", "name"),
+            (names.company_score, "NPS"),
+            (names.company_category, "category"),
+            (names.company_responses, "n"),
+            (names.company_margin_of_error, "±"),
+            (names.company_trend, "trend"),
+            ("open_followups", "open tasks"),
+        ]
+        for _, title in cols:
+            table.add_column(title)
+        for row in rows:
+            table.add_row(*(str(row.get(key, "")) for key, _ in cols))
+        if output is None:
+            Console(width=140).print(table)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                Console(file=handle, width=140).print(table)
+        return
+    text = render(rows, fmt, settings)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)

@@ -1,4 +1,4 @@
-"""Wiring for the commands: settings, logging, the HubSpot client, the ledger, the follow-up step."""
+"""Wiring for the commands: settings, logging, the HubSpot client, the ledger."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -63,9 +63,9 @@ class Runtime:
     log: Any
 
     @classmethod
-    def load(cls, config: Path | None) -> Runtime:
-        """Load settings and configure logging (raises ConfigError)."""
-        settings = load_settings(config)
+    def load(cls, config: Path | None, environ: Mapping[str, str] | None = None) -> Runtime:
+        """Load settings (from `environ`, default the process environment) and configure logging."""
+        settings = load_settings(config, environ)
         logs.configure(settings.log.level, settings.log.format)
         return cls(settings, logs.get_logger("connector"))
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.errors import ConnectorError
+from connector.config import PropertyNames
+from connector.core.properties import definition_mismatches, property_definitions
+from connector.errors import PropertySetupError
 from connector.hubspot import HubSpotClient
-from connector.properties import PropertyNames, definition_mismatches, property_definitions
-
-
-class PropertySetupError(ConnectorError):
-    """A property exists with a type the connector cannot write to."""
-
-    exit_code = 1
 
 
 @dataclass
@@ -62,6 +57,12 @@ def inspect_properties(client: HubSpotClient, names: PropertyNames, *, create: b
             else:
                 status.present.append(label)
     return status
+
+
+def setup_command(client: HubSpotClient, names: PropertyNames, log: Any) -> str:
+    """`setup`: create what is missing; return the summary line."""
+    status = run_setup(client, names, log)
+    return f"setup: {len(status.created)} properties created, {len(status.present)} already present"
 
 
 def run_setup(client: HubSpotClient, names: PropertyNames, log: Any) -> PropertyStatus:

@@ -1,7 +1,7 @@
 """Follow-up task rules, pure: eligibility, owner routing, business-day due dates, templates, markers.
 
-No I/O here: `connector.followup.FollowupRunner` feeds these functions what it read from the
-ledger and HubSpot and does the writing. Every task body ends with a marker line naming its key
+No I/O here: `connector.pipeline.followup` feeds these functions what it read from the ledger and
+HubSpot and does the writing. Every task body ends with a marker line naming its key
 (`NPS feedback submission ID: <id>` for answers, `NPS company at-risk key: <key>` for companies),
 which is how a task is found again in HubSpot when the ledger cannot say whether it exists.
 """
@@ -17,12 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from connector.compute import is_nps_answer
 from connector.config import TEMPLATE_FIELDS, FollowupSettings
-from connector.hubspot import TaskInput
-from connector.ledger import AnswerRow, CompanyRow, ContactRow, TaskIntent, TaskKind
-from connector.plan import format_datetime
-from connector.scoring import Category, company_category, id_order, nps_category, parse_nps_value
+from connector.core.records import id_order
+from connector.core.scorecard import is_nps_answer
+from connector.core.scoring import Category, nps_category, parse_nps_value
+from connector.core.values import format_datetime, truncate_to_ms
+from connector.model import AnswerRow, CompanyRow, ContactRow, FollowupStatus, TaskIntent, TaskKind, TaskRow, TaskStatus
 
 ANSWER_MARKER = "NPS feedback submission ID: "
 AT_RISK_MARKER = "NPS company at-risk key: "
@@ -67,14 +67,11 @@ class TaskPlan:
             props["hubspot_owner_id"] = self.owner_id
         return props
 
-    def task_input(self) -> TaskInput:
-        """The batch-create input: associated with the contact (204) and the company (192)."""
-        return TaskInput(properties=self.properties(), contact_id=self.contact_id, company_id=self.company_id)
-
     def intent(self) -> TaskIntent:
         """The ledger intent recorded before the create call."""
         return TaskIntent(
-            submission_id=self.key,
+            key=self.key,
+            submission_id=self.submission_id,
             contact_id=self.contact_id,
             due_at=self.due,
             company_id=self.company_id,
@@ -90,18 +87,6 @@ class Skip:
     submission_id: str
     contact_id: str | None
     reason: SkipReason
-
-
-@dataclass(frozen=True)
-class CompanyRisk:
-    """A company's NPS now and in the window before, for the at-risk rule (plain numbers)."""
-
-    company_id: str
-    window_start: date
-    nps: float | None
-    category: Category | None
-    previous_nps: float | None
-    previous_category: Category | None = None
 
 
 # ---------------------------------------------------------------- markers
@@ -208,15 +193,11 @@ def add_business_days(start: datetime, days: int, zone: ZoneInfo, holidays: Coll
     return wall.astimezone(UTC)
 
 
-def _to_ms(moment: datetime) -> datetime:
-    # The ledger and HubSpot keep milliseconds; a due date must read back equal to the planned one.
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 def due_date(submitted_at: datetime, as_of: datetime, settings: FollowupSettings) -> datetime:
     """The answer's time plus due_in_business_days in the follow-up zone, but never before as-of."""
     due = add_business_days(submitted_at, settings.due_in_business_days, settings.zone, settings.holidays)
-    return _to_ms(max(due, as_of.astimezone(UTC)))
+    # The ledger and HubSpot keep milliseconds; a due date must read back equal to the planned one.
+    return truncate_to_ms(max(due, as_of.astimezone(UTC)))
 
 
 # ---------------------------------------------------------------- text
@@ -276,7 +257,7 @@ def render(template: str, fields: Mapping[str, Any]) -> str:
 
 
 def plan_followups(
-    answers: Sequence[AnswerRow],
+    eligible: Sequence[AnswerRow],
     contacts: Mapping[str, ContactRow],
     companies: Mapping[str, CompanyRow],
     active_owner_ids: Collection[str],
@@ -285,14 +266,10 @@ def plan_followups(
     as_of: datetime,
     *,
     portal_id: str = "",
-    nps_types: Collection[str] = ("NPS",),
-    nps_survey_ids: Collection[str] = (),
 ) -> tuple[list[TaskPlan], list[Skip]]:
-    """Tasks for eligible answers whose key is not in `known_keys` (answers' contacts already resolved)."""
-    eligible, skips = eligible_answers(
-        answers, contacts, settings, as_of, nps_types=nps_types, nps_survey_ids=nps_survey_ids
-    )
+    """Tasks for the `eligible_answers` whose key is not in `known_keys`, and those skipped (no owner, bad template)."""
     plans: list[TaskPlan] = []
+    skips: list[Skip] = []
     for answer in eligible:
         if answer.submission_id in known_keys:
             continue
@@ -347,82 +324,34 @@ def answer_task(
     )
 
 
-def at_risk_key(company_id: str, window_start: date) -> str:
-    """The ledger key of a company's at-risk task for one window."""
-    return f"at_risk:{company_id}:{window_start.isoformat()}"
+# ---------------------------------------------------------------- follow-up state per contact
 
 
-def is_at_risk(risk: CompanyRisk, drop: float, detractor_below: float, promoter_at: float) -> bool:
-    """Whether a company dropped to detractor or lost more than `drop` NPS points since the window before."""
-    if risk.nps is None:
-        return False
-    previous = risk.previous_category
-    if previous is None and risk.previous_nps is not None:
-        previous = company_category(risk.previous_nps, promoter_at, detractor_below)
-    became_detractor = risk.category == "detractor" and previous != "detractor"
-    fell = risk.previous_nps is not None and risk.previous_nps - risk.nps > drop
-    return became_detractor or fell
+def contact_followup_state(
+    answers: Iterable[AnswerRow],
+    tasks: Mapping[str, TaskRow],
+    statuses: Mapping[str, TaskStatus],
+    planned: Mapping[str, TaskPlan] | None = None,
+) -> dict[str, tuple[FollowupStatus, datetime]]:
+    """contact id -> (status, due) of the task of the contact's latest answer that has one.
 
-
-def plan_at_risk(
-    risks: Iterable[CompanyRisk],
-    companies: Mapping[str, CompanyRow],
-    active_owner_ids: Collection[str],
-    known_keys: Collection[str],
-    settings: FollowupSettings,
-    as_of: datetime,
-    *,
-    detractor_below: float = 0.0,
-    promoter_at: float = 30.0,
-    portal_id: str = "",
-) -> list[TaskPlan]:
-    """One task per at-risk company and window not in `known_keys`, for the company owner."""
-    plans: list[TaskPlan] = []
-    for risk in risks:
-        key = at_risk_key(risk.company_id, risk.window_start)
-        if key in known_keys or not is_at_risk(risk, settings.at_risk_drop, detractor_below, promoter_at):
+    `tasks` are the ledger's task rows by key, `statuses` what HubSpot says now by task id
+    (overriding the ledger's), `planned` the tasks a dry run would create by key. Deleted tasks
+    do not count; archived answers' contacts are already resolved to the survivor.
+    """
+    planned = planned or {}
+    state: dict[str, tuple[FollowupStatus, datetime]] = {}
+    for answer in sorted(answers, key=lambda a: (a.submitted_at, id_order(a.submission_id)), reverse=True):
+        contact_id = answer.contact_id
+        if contact_id is None or contact_id in state:
             continue
-        company = companies.get(risk.company_id)
-        if company is None:
-            continue
-        owner = route_owner((company.owner_id, settings.default_owner_id), active_owner_ids)
-        if owner is None and settings.skip_without_owner:
-            continue
-        due = _to_ms(add_business_days(as_of, settings.due_in_business_days, settings.zone, settings.holidays))
-        plans.append(at_risk_task(key, company, owner, due, risk, portal_id))
-    return plans
-
-
-def at_risk_task(
-    key: str,
-    company: CompanyRow,
-    owner_id: str | None,
-    due: datetime,
-    risk: CompanyRisk | None = None,
-    portal_id: str = "",
-) -> TaskPlan:
-    """The at-risk task of a company (associated with the company only; its body names no submission)."""
-    name = company.name or f"company {company.company_id}"
-    if risk is not None and risk.nps is not None:
-        before = "no score" if risk.previous_nps is None else f"{risk.previous_nps:.1f}"
-        summary = (
-            f"The NPS of {name} is now {risk.nps:.1f} ({risk.category or 'no category'}); "
-            f"in the window before it was {before}."
-        )
-    else:  # re-created from a ledger intent, which keeps no scores
-        summary = f"The NPS of {name} dropped."
-    lines = [summary]
-    link = record_link(portal_id, "0-2", company.company_id)
-    if link:
-        lines.append(f"Company in HubSpot: {link}")
-    return TaskPlan(
-        key=key,
-        submission_id=None,
-        contact_id=None,
-        company_id=company.company_id,
-        owner_id=owner_id,
-        due=due,
-        subject=f"NPS at risk: {name}",
-        body=with_marker("\n\n".join(lines), key, "at_risk"),
-        kind="at_risk",
-    )
+        row = tasks.get(answer.submission_id)
+        if row is not None and row.kind == "answer" and row.state == "created" and row.task_id:
+            status = statuses.get(row.task_id, row.status)
+            if status != "deleted":
+                state[contact_id] = ("completed" if status == "completed" else "open", row.due_at)
+                continue
+        plan = planned.get(answer.submission_id)
+        if plan is not None and plan.kind == "answer":
+            state[contact_id] = ("open", plan.due)
+    return state

@@ -1,23 +1,19 @@
-"""The connector's HubSpot property group and property definitions: names, types, labels.
+"""The property definitions the connector writes: types, labels, options (names come from config).
 
-Pure data: `setup` (elsewhere) turns these into API calls and compares them with what a portal has.
+Pure data: `setup` turns these into API calls and compares them with what a portal has.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from connector.config import PropertyNames
 
 ObjectType = Literal["contacts", "companies"]
 ValueKind = Literal["number", "enumeration", "datetime", "string"]
 FieldType = Literal["number", "select", "date", "text"]
-
-# HubSpot internal names: lowercase, start with a letter, no spaces or dashes.
-_NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 
 # HubSpot accepts only these type/fieldType pairs for the kinds of value we write.
 VALID_FIELD_TYPES: dict[ValueKind, FieldType] = {
@@ -33,87 +29,6 @@ CATEGORY_OPTIONS: tuple[tuple[str, str], ...] = (
     ("detractor", "Detractor"),
 )
 FOLLOWUP_OPTIONS: tuple[tuple[str, str], ...] = (("open", "Open"), ("completed", "Completed"))
-
-_CONTACT_FIELDS = (
-    "contact_score",
-    "contact_category",
-    "contact_last_response_date",
-    "contact_response_count",
-    "contact_followup_status",
-    "contact_followup_due_date",
-)
-_COMPANY_FIELDS = (
-    "company_score",
-    "company_category",
-    "company_responses",
-    "company_promoters",
-    "company_passives",
-    "company_detractors",
-    "company_margin_of_error",
-    "company_trend",
-    "company_last_response_date",
-)
-
-
-class PropertyNames(BaseModel):
-    """Internal names of the property group and of every property the connector writes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    group: str = "nps"
-    group_label: str = "NPS"
-
-    contact_score: str = "nps_score"
-    contact_category: str = "nps_category"
-    contact_last_response_date: str = "nps_last_response_date"
-    contact_response_count: str = "nps_response_count"
-    contact_followup_status: str = "nps_followup_status"
-    contact_followup_due_date: str = "nps_followup_due_date"
-
-    company_score: str = "nps_company_score"
-    company_category: str = "nps_company_category"
-    company_responses: str = "nps_company_responses"
-    company_promoters: str = "nps_company_promoters"
-    company_passives: str = "nps_company_passives"
-    company_detractors: str = "nps_company_detractors"
-    company_margin_of_error: str = "nps_company_margin_of_error"
-    company_trend: str = "nps_company_trend"
-    company_last_response_date: str = "nps_company_last_response_date"
-
-    @field_validator("group", *_CONTACT_FIELDS, *_COMPANY_FIELDS)
-    @classmethod
-    def _internal_name(cls, value: str) -> str:
-        if not _NAME_RE.fullmatch(value):
-            raise ValueError(
-                f"{value!r} is not a HubSpot internal name: use lowercase letters, digits and "
-                "underscores, starting with a letter"
-            )
-        return value
-
-    @field_validator("group_label")
-    @classmethod
-    def _label_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the property group label must not be empty")
-        return value
-
-    @model_validator(mode="after")
-    def _distinct(self) -> PropertyNames:
-        seen: dict[str, str] = {}
-        for field in (*_CONTACT_FIELDS, *_COMPANY_FIELDS):
-            name = getattr(self, field)
-            if name in seen:
-                raise ValueError(f"property name {name!r} is used for both {seen[name]} and {field}")
-            seen[name] = field
-        return self
-
-    def contact_properties(self) -> tuple[str, ...]:
-        """The six contact property names, in definition order."""
-        return tuple(getattr(self, field) for field in _CONTACT_FIELDS)
-
-    def company_properties(self) -> tuple[str, ...]:
-        """The nine company property names, in definition order."""
-        return tuple(getattr(self, field) for field in _COMPANY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -242,11 +157,6 @@ def property_definitions(names: PropertyNames) -> list[PropertyDef]:
             "Latest answer among the company's voices in the window.",
         ),
     ]
-
-
-def value_kind(defn: PropertyDef) -> ValueKind:
-    """How values of this property are compared: as numbers, instants or exact strings."""
-    return defn.type
 
 
 def property_kinds(names: PropertyNames) -> dict[str, ValueKind]:

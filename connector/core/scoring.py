@@ -1,4 +1,4 @@
-"""NPS, CSAT and CES maths: answer parsing and categories, contact and company scores, rounding.
+"""NPS maths: answer parsing and categories, contact and company scores, rounding.
 
 Pure functions over plain data. Exactness matters here because written values are compared with
 what HubSpot holds: NPS and trend are kept as `Fraction`s and the margin of error as the exact
@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
+
+from connector.core.records import id_order
 
 Category = Literal["promoter", "passive", "detractor"]
 
@@ -50,22 +52,6 @@ def nps_category(score: int) -> Category:
     return "passive" if score >= 7 else "detractor"
 
 
-def csat_category(score: int) -> Category:
-    """Category of one CSAT answer on HubSpot's 0-2 scale: 0 detractor, 1 passive, 2 promoter."""
-    if not 0 <= score <= 2:
-        raise ValueError(f"CSAT answer {score} is outside 0-2")
-    return ("detractor", "passive", "promoter")[score]
-
-
-def ces_category(score: int) -> Category:
-    """Category of one CES answer on HubSpot's 1-7 scale: 1-3 detractor, 4-5 passive, 6-7 promoter."""
-    if not 1 <= score <= 7:
-        raise ValueError(f"CES answer {score} is outside 1-7")
-    if score >= 6:
-        return "promoter"
-    return "passive" if score >= 4 else "detractor"
-
-
 @dataclass(frozen=True)
 class Vote:
     """One valid NPS answer: which submission, whose, when (timezone-aware) and the score."""
@@ -78,13 +64,6 @@ class Vote:
     def __post_init__(self) -> None:
         if self.at.utcoffset() is None:
             raise ValueError(f"submission {self.submission_id}: answer time must be timezone-aware")
-
-
-def id_order(record_id: str) -> tuple[int, int, str]:
-    """Sort key for HubSpot record ids: numerically when all digits ("10" after "9"), others after, as text."""
-    if record_id.isascii() and record_id.isdigit():
-        return (0, int(record_id), record_id)
-    return (1, 0, record_id)
 
 
 def vote_order_key(vote: Vote) -> tuple[datetime, tuple[int, int, str]]:

@@ -5,6 +5,7 @@ transport.py  the one `_call` boundary: limiter -> SDK -> error mapping -> retri
 ratelimit.py  rolling-window limiters (10-second burst, per-second search) + rate-limit headers
 retry.py      the tenacity retry policy (429 / 423 / 5xx / dropped connections)
 errors.py     SDK/urllib3 exceptions -> connector errors; WriteOutcomeUnknown
+limits.py     HubSpot's page sizes, batch sizes and search caps
 convert.py    SDK models -> models.py dataclasses
 tasks.py      task batch-create bodies and result alignment
 scopes.py     documented scopes, named in 403 messages
@@ -14,6 +15,14 @@ from __future__ import annotations
 
 from .client import HubSpotClient
 from .errors import WriteOutcomeUnknown
+from .limits import (
+    ASSOCIATION_BATCH_SIZE,
+    BATCH_SIZE,
+    PAGE_SIZE,
+    SEARCH_FILTER_GROUPS,
+    SEARCH_PAGE_SIZE,
+    SEARCH_RESULT_CAP,
+)
 from .models import (
     AssociationTarget,
     BatchReadResult,
@@ -29,6 +38,12 @@ from .ratelimit import RateLimiter, RollingWindowLimiter
 from .retry import RetryPolicy
 
 __all__ = [
+    "ASSOCIATION_BATCH_SIZE",
+    "BATCH_SIZE",
+    "PAGE_SIZE",
+    "SEARCH_FILTER_GROUPS",
+    "SEARCH_PAGE_SIZE",
+    "SEARCH_RESULT_CAP",
     "AssociationTarget",
     "BatchReadResult",
     "BatchWriteResult",

@@ -25,10 +25,12 @@ from hubspot.crm.objects import (
 )
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate
 
+from connector.core.records import chunked
 from connector.errors import HubSpotRequestError
 
 from . import convert, scopes
 from .errors import WriteOutcomeUnknown
+from .limits import ASSOCIATION_BATCH_SIZE, BATCH_SIZE, PAGE_SIZE
 from .models import (
     AssociationTarget,
     BatchReadResult,
@@ -43,9 +45,6 @@ from .models import (
 from .tasks import align_ids, batch_create_request
 from .transport import HubSpotTransport
 
-BATCH_SIZE = 100  # HubSpot: batch endpoints take at most 100 inputs
-ASSOCIATION_BATCH_SIZE = 1000  # v4 association batch read: at most 1,000 inputs
-PAGE_SIZE = 100  # list endpoints: at most 100 per page
 Created = Literal["created", "exists"]
 
 
@@ -163,7 +162,7 @@ class HubSpotClient(HubSpotTransport):
         found: list[Record] = []
         missing: list[str] = []
         unmatched: list[str] = []
-        for chunk in _chunks(list(dict.fromkeys(ids)), BATCH_SIZE):
+        for chunk in chunked(dict.fromkeys(ids), BATCH_SIZE):
             request = BatchReadInputSimplePublicObjectId(
                 inputs=[SimplePublicObjectId(id=i) for i in chunk],
                 properties=list(properties),
@@ -203,7 +202,7 @@ class HubSpotClient(HubSpotTransport):
         ok: list[str] = []
         failures: list[RecordFailure] = []
         updated_at: dict[str, datetime] = {}
-        for chunk in _chunks(list(updates), BATCH_SIZE):
+        for chunk in chunked(updates, BATCH_SIZE):
             request = BatchInputSimplePublicObjectBatchInput(
                 inputs=[
                     SimplePublicObjectBatchInput(id=i, properties=dict(updates[i]), object_write_trace_id=i)
@@ -375,7 +374,7 @@ class HubSpotClient(HubSpotTransport):
         429/5xx answers mean nothing was applied and are retried.
         """
         created: list[str] = []
-        chunks = _chunks(list(inputs), BATCH_SIZE)
+        chunks = list(chunked(inputs, BATCH_SIZE))
         for index, chunk in enumerate(chunks):
             request = batch_create_request(chunk)
             try:
@@ -420,7 +419,3 @@ class HubSpotClient(HubSpotTransport):
             ),
             scopes=needed,
         )
-
-
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,4 +1,4 @@
-"""The local SQLite ledger: answers, contacts, companies, cursors, values written, task ledger, runs.
+"""The ledger store: answers, contacts, companies, cursors, values written, task ledger, runs.
 
 One connection per `Ledger`, in autocommit mode with explicit transactions (`with ledger.transaction():`,
 nestable through savepoints); every write method is one transaction of its own, or part of the caller's.
@@ -8,211 +8,32 @@ The schema is versioned by `PRAGMA user_version` and migrated forward on open.
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, cast
+from typing import Any, Self, cast
 
-from connector.errors import ConfigError, LockHeldError
-
-TaskState = Literal["intent", "created"]
-TaskStatus = Literal["open", "completed", "deleted"]  # deleted: gone from HubSpot, never read again
-TaskKind = Literal["answer", "at_risk"]
-
-# Each migration is a list of statements run in one transaction; append, never edit a released one.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE answers (
-            submission_id TEXT PRIMARY KEY,
-            contact_id TEXT,
-            survey_type TEXT NOT NULL,
-            survey_id TEXT NOT NULL,
-            survey_name TEXT NOT NULL,
-            raw_value TEXT,
-            submitted_at INTEGER NOT NULL,
-            modified_at INTEGER NOT NULL,
-            content TEXT NOT NULL
-        )""",
-        "CREATE INDEX answers_submitted_at ON answers (submitted_at)",
-        """CREATE TABLE contacts (
-            contact_id TEXT PRIMARY KEY,
-            email TEXT,
-            firstname TEXT,
-            lastname TEXT,
-            owner_id TEXT,
-            company_id TEXT,
-            "exists" INTEGER NOT NULL DEFAULT 1,
-            updated_at INTEGER
-        )""",
-        "CREATE TABLE aliases (old_id TEXT PRIMARY KEY, contact_id TEXT NOT NULL)",
-        "CREATE TABLE companies (company_id TEXT PRIMARY KEY, name TEXT, owner_id TEXT)",
-        "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        """CREATE TABLE written (
-            object_type TEXT NOT NULL,
-            object_id TEXT NOT NULL,
-            property TEXT NOT NULL,
-            value TEXT NOT NULL,
-            written_at INTEGER NOT NULL,
-            PRIMARY KEY (object_type, object_id, property)
-        )""",
-        """CREATE TABLE tasks (
-            submission_id TEXT PRIMARY KEY,
-            state TEXT NOT NULL CHECK (state IN ('intent', 'created')),
-            task_id TEXT,
-            contact_id TEXT,
-            company_id TEXT,
-            owner_id TEXT,
-            due_at INTEGER NOT NULL,
-            intent_at INTEGER NOT NULL,
-            created_at INTEGER,
-            status TEXT CHECK (status IN ('open', 'completed')),
-            kind TEXT NOT NULL DEFAULT 'answer'
-        )""",
-        "CREATE INDEX tasks_task_id ON tasks (task_id)",
-        """CREATE TABLE runs (
-            run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-            command TEXT NOT NULL,
-            started_at INTEGER NOT NULL,
-            finished_at INTEGER,
-            exit_code INTEGER,
-            summary TEXT NOT NULL DEFAULT '{}'
-        )""",
-    ),
-    # 2: a task status 'deleted' (gone from HubSpot), so deleted tasks are not read every run.
-    # SQLite cannot alter a CHECK constraint: rebuild the table.
-    (
-        """CREATE TABLE tasks_v2 (
-            submission_id TEXT PRIMARY KEY,
-            state TEXT NOT NULL CHECK (state IN ('intent', 'created')),
-            task_id TEXT,
-            contact_id TEXT,
-            company_id TEXT,
-            owner_id TEXT,
-            due_at INTEGER NOT NULL,
-            intent_at INTEGER NOT NULL,
-            created_at INTEGER,
-            status TEXT CHECK (status IN ('open', 'completed', 'deleted')),
-            kind TEXT NOT NULL DEFAULT 'answer'
-        )""",
-        "INSERT INTO tasks_v2 SELECT * FROM tasks",
-        "DROP TABLE tasks",
-        "ALTER TABLE tasks_v2 RENAME TO tasks",
-        "CREATE INDEX tasks_task_id ON tasks (task_id)",
-    ),
-)
-
-SCHEMA_VERSION = len(_MIGRATIONS)
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
-
-
-def _ms(moment: datetime) -> int:
-    if moment.utcoffset() is None:
-        raise ValueError("the ledger stores instants: give a timezone-aware datetime")
-    return (moment - _EPOCH) // _MS
-
-
-def _dt(ms: int) -> datetime:
-    return _EPOCH + timedelta(milliseconds=ms)
+from connector.core.values import from_ms, to_ms
+from connector.errors import ConfigError
+from connector.ledger.lock import run_lock
+from connector.ledger.schema import MIGRATIONS, SCHEMA_VERSION
+from connector.model import AnswerRow, CompanyRow, ContactRow, TaskIntent, TaskKind, TaskRow, TaskState, TaskStatus
 
 
 def _opt_dt(ms: int | None) -> datetime | None:
-    return None if ms is None else _dt(ms)
+    return None if ms is None else from_ms(ms)
 
 
 def _opt_ms(moment: datetime | None) -> int | None:
-    return None if moment is None else _ms(moment)
+    return None if moment is None else to_ms(moment)
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerRow:
-    """One feedback submission as pulled from HubSpot (valid or not: scoring decides)."""
-
-    submission_id: str
-    contact_id: str | None
-    survey_type: str
-    survey_id: str
-    survey_name: str
-    raw_value: str | None
-    submitted_at: datetime
-    modified_at: datetime
-    content: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ContactRow:
-    """A contact as last seen in HubSpot; `exists` is False once HubSpot says it is gone."""
-
-    contact_id: str
-    email: str | None = None
-    firstname: str | None = None
-    lastname: str | None = None
-    owner_id: str | None = None
-    company_id: str | None = None
-    exists: bool = True
-    updated_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CompanyRow:
-    """A company as last seen in HubSpot."""
-
-    company_id: str
-    name: str | None = None
-    owner_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskIntent:
-    """A follow-up task about to be created; `submission_id` is the synthetic key for at-risk tasks."""
-
-    submission_id: str
-    contact_id: str | None
-    due_at: datetime
-    company_id: str | None = None
-    owner_id: str | None = None
-    kind: TaskKind = "answer"
-
-
-@dataclass(frozen=True, slots=True)
-class TaskRow:
-    """A follow-up task in the ledger: intended (`state='intent'`) or confirmed created in HubSpot."""
-
-    submission_id: str
-    state: TaskState
-    task_id: str | None
-    contact_id: str | None
-    company_id: str | None
-    owner_id: str | None
-    due_at: datetime
-    intent_at: datetime
-    created_at: datetime | None = None
-    status: TaskStatus | None = None
-    kind: TaskKind = "answer"
-
-
-@dataclass(frozen=True, slots=True)
-class RunRow:
-    """One recorded command run; `finished_at`/`exit_code` stay None when the run died."""
-
-    run_id: int
-    command: str
-    started_at: datetime
-    finished_at: datetime | None
-    exit_code: int | None
-    summary: dict[str, Any]
 
 
 _ANSWER_COLUMNS = (
@@ -220,23 +41,25 @@ _ANSWER_COLUMNS = (
 )
 _CONTACT_COLUMNS = 'contact_id, email, firstname, lastname, owner_id, company_id, "exists", updated_at'
 _TASK_COLUMNS = (
-    "submission_id, state, task_id, contact_id, company_id, owner_id, due_at, intent_at, created_at, status, kind"
+    "task_key, submission_id, state, task_id, contact_id, company_id, owner_id, due_at, intent_at, created_at, "
+    "status, kind"
 )
 
 
 def _task(row: tuple[Any, ...]) -> TaskRow:
     return TaskRow(
-        submission_id=row[0],
-        state=cast(TaskState, row[1]),
-        task_id=row[2],
-        contact_id=row[3],
-        company_id=row[4],
-        owner_id=row[5],
-        due_at=_dt(row[6]),
-        intent_at=_dt(row[7]),
-        created_at=_opt_dt(row[8]),
-        status=cast(TaskStatus | None, row[9]),
-        kind=cast(TaskKind, row[10]),
+        key=row[0],
+        submission_id=row[1],
+        state=cast(TaskState, row[2]),
+        task_id=row[3],
+        contact_id=row[4],
+        company_id=row[5],
+        owner_id=row[6],
+        due_at=from_ms(row[7]),
+        intent_at=from_ms(row[8]),
+        created_at=_opt_dt(row[9]),
+        status=cast(TaskStatus | None, row[10]),
+        kind=cast(TaskKind, row[11]),
     )
 
 
@@ -286,7 +109,7 @@ class Ledger:
             version = self._user_version()
             if version > SCHEMA_VERSION:
                 raise ConfigError(self._too_new(version))
-            for statements in _MIGRATIONS[version:]:
+            for statements in MIGRATIONS[version:]:
                 for statement in statements:
                     self._conn.execute(statement)
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -316,7 +139,7 @@ class Ledger:
     ) -> None:
         self.close()
 
-    @contextmanager
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block in one transaction (a savepoint when nested); roll back if it raises."""
         depth = self._depth
@@ -336,29 +159,9 @@ class Ledger:
         self._depth = depth
         self._conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self) -> contextlib.AbstractContextManager[None]:
         """Hold the run lock (flock on `<path>.lock`, released by the OS if the process dies)."""
-        try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise ConfigError(f"{self.lock_path}: cannot open the lock file: {exc.strerror}") from None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-                raise LockHeldError(f"another run holds the lock on {self.lock_path} (pid {holder})") from None
-            # The pid is only for the message above; the lock itself is the flock, not the file content.
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-            try:
-                yield
-            finally:
-                os.ftruncate(fd, 0)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        return run_lock(self.lock_path)
 
     # answers
 
@@ -380,8 +183,8 @@ class Ledger:
                         r.survey_id,
                         r.survey_name,
                         r.raw_value,
-                        _ms(r.submitted_at),
-                        _ms(r.modified_at),
+                        to_ms(r.submitted_at),
+                        to_ms(r.modified_at),
                         r.content,
                     )
                     for r in rows
@@ -397,7 +200,7 @@ class Ledger:
             params = (survey_type,)
         cursor = self._conn.execute(sql + " ORDER BY submitted_at, submission_id", params)
         return [
-            AnswerRow(row[0], row[1], row[2], row[3], row[4], row[5], _dt(row[6]), _dt(row[7]), row[8])
+            AnswerRow(row[0], row[1], row[2], row[3], row[4], row[5], from_ms(row[6]), from_ms(row[7]), row[8])
             for row in cursor
         ]
 
@@ -409,10 +212,6 @@ class Ledger:
                 (_opt_ms(since), _opt_ms(since), _opt_ms(until), _opt_ms(until)),
             )
         return cursor.rowcount
-
-    def count_answers(self) -> int:
-        """Return the number of answers stored."""
-        return int(self._conn.execute("SELECT count(*) FROM answers").fetchone()[0])
 
     # contacts, aliases, companies
 
@@ -469,20 +268,8 @@ class Ledger:
             )
 
     def aliases(self) -> dict[str, str]:
-        """Return every old id mapped to its final surviving id (chains of merges followed)."""
-        direct = dict(self._conn.execute("SELECT old_id, contact_id FROM aliases").fetchall())
-        return {old: _follow(direct, old) for old in direct}
-
-    def resolve_contact(self, contact_id: str) -> str:
-        """Return the surviving id for a contact id (itself when it was never merged away)."""
-        seen = {contact_id}
-        current = contact_id
-        while True:
-            row = self._conn.execute("SELECT contact_id FROM aliases WHERE old_id = ?", (current,)).fetchone()
-            if row is None or row[0] in seen:
-                return current
-            current = row[0]
-            seen.add(current)
+        """Return every merged-away contact id mapped to the id it was merged into (chains: `resolve_alias`)."""
+        return dict(self._conn.execute("SELECT old_id, contact_id FROM aliases").fetchall())
 
     def upsert_companies(self, rows: Sequence[CompanyRow]) -> None:
         """Insert or replace companies by id."""
@@ -524,7 +311,7 @@ class Ledger:
 
     def record_written(self, object_type: str, values: Mapping[str, Mapping[str, str]]) -> None:
         """Record values HubSpot confirmed, per object id and property."""
-        now = _ms(self._clock())
+        now = to_ms(self._clock())
         with self.transaction():
             self._conn.executemany(
                 "INSERT OR REPLACE INTO written (object_type, object_id, property, value, written_at) "
@@ -551,13 +338,14 @@ class Ledger:
 
     def record_task_intents(self, intents: Sequence[TaskIntent]) -> int:
         """Record tasks about to be created (keys already present are left alone); return how many are new."""
-        now = _ms(self._clock())
+        now = to_ms(self._clock())
         with self.transaction():
             cursor = self._conn.executemany(
-                "INSERT OR IGNORE INTO tasks (submission_id, state, contact_id, company_id, owner_id, "
-                "due_at, intent_at, kind) VALUES (?, 'intent', ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO tasks (task_key, submission_id, state, contact_id, company_id, owner_id, "
+                "due_at, intent_at, kind) VALUES (?, ?, 'intent', ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (task_key) DO NOTHING",
                 (
-                    (i.submission_id, i.contact_id, i.company_id, i.owner_id, _ms(i.due_at), now, i.kind)
+                    (i.key, i.submission_id, i.contact_id, i.company_id, i.owner_id, to_ms(i.due_at), now, i.kind)
                     for i in intents
                 ),
             )
@@ -565,11 +353,11 @@ class Ledger:
 
     def confirm_tasks(self, task_ids: Mapping[str, str]) -> None:
         """Mark intents as created in HubSpot: key → HubSpot task id (unknown keys are ignored)."""
-        now = _ms(self._clock())
+        now = to_ms(self._clock())
         with self.transaction():
             self._conn.executemany(
                 "UPDATE tasks SET state = 'created', task_id = ?, created_at = ?, "
-                "status = coalesce(status, 'open') WHERE submission_id = ?",
+                "status = coalesce(status, 'open') WHERE task_key = ?",
                 ((task_id, now, key) for key, task_id in task_ids.items()),
             )
 
@@ -577,17 +365,18 @@ class Ledger:
         """Store tasks found in HubSpot (e.g. after the ledger was lost), replacing rows with the same key."""
         with self.transaction():
             self._conn.executemany(
-                f"INSERT OR REPLACE INTO tasks ({_TASK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO tasks ({_TASK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     (
+                        r.key,
                         r.submission_id,
                         r.state,
                         r.task_id,
                         r.contact_id,
                         r.company_id,
                         r.owner_id,
-                        _ms(r.due_at),
-                        _ms(r.intent_at),
+                        to_ms(r.due_at),
+                        to_ms(r.intent_at),
                         _opt_ms(r.created_at),
                         r.status,
                         r.kind,
@@ -599,13 +388,13 @@ class Ledger:
     def pending_intents(self) -> list[TaskRow]:
         """Return intents not yet confirmed: the HubSpot call may or may not have happened."""
         cursor = self._conn.execute(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = 'intent' ORDER BY intent_at, submission_id"
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE state = 'intent' ORDER BY intent_at, task_key"
         )
         return [_task(row) for row in cursor]
 
     def tasks(self) -> list[TaskRow]:
         """Return every task row, intents included."""
-        cursor = self._conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks ORDER BY intent_at, submission_id")
+        cursor = self._conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks ORDER BY intent_at, task_key")
         return [_task(row) for row in cursor]
 
     def set_task_status(self, statuses: Mapping[str, TaskStatus]) -> None:
@@ -623,7 +412,7 @@ class Ledger:
         """Delete unconfirmed intents (created tasks are never dropped)."""
         with self.transaction():
             self._conn.executemany(
-                "DELETE FROM tasks WHERE submission_id = ? AND state = 'intent'", ((key,) for key in keys)
+                "DELETE FROM tasks WHERE task_key = ? AND state = 'intent'", ((key,) for key in keys)
             )
 
     # runs
@@ -632,7 +421,7 @@ class Ledger:
         """Record the start of a command run; return its id."""
         with self.transaction():
             cursor = self._conn.execute(
-                "INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, _ms(self._clock()))
+                "INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, to_ms(self._clock()))
             )
         return int(cursor.lastrowid or 0)
 
@@ -641,23 +430,5 @@ class Ledger:
         with self.transaction():
             self._conn.execute(
                 "UPDATE runs SET finished_at = ?, exit_code = ?, summary = ? WHERE run_id = ?",
-                (_ms(self._clock()), exit_code, json.dumps(summary, sort_keys=True, default=str), run_id),
+                (to_ms(self._clock()), exit_code, json.dumps(summary, sort_keys=True, default=str), run_id),
             )
-
-    def last_runs(self, n: int = 10) -> list[RunRow]:
-        """Return the latest n runs, newest first."""
-        cursor = self._conn.execute(
-            "SELECT run_id, command, started_at, finished_at, exit_code, summary FROM runs "
-            "ORDER BY run_id DESC LIMIT ?",
-            (n,),
-        )
-        return [RunRow(row[0], row[1], _dt(row[2]), _opt_dt(row[3]), row[4], json.loads(row[5])) for row in cursor]
-
-
-def _follow(direct: Mapping[str, str], contact_id: str) -> str:
-    seen = {contact_id}
-    current = contact_id
-    while current in direct and direct[current] not in seen:
-        current = direct[current]
-        seen.add(current)
-    return current

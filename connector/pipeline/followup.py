@@ -1,4 +1,4 @@
-"""Follow-up tasks in HubSpot, exactly once: the I/O around the pure rules of `followup_rules`.
+"""Follow-up tasks in HubSpot, exactly once: the I/O around the pure rules of `core.followup`.
 
 HubSpot has no idempotency key for tasks and its search index lags, so (docs/exactly-once.md):
 
@@ -13,6 +13,7 @@ HubSpot has no idempotency key for tasks and its search index lags, so (docs/exa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,26 +22,25 @@ from typing import Any
 import structlog
 
 from connector.config import Settings
-from connector.errors import HubSpotRequestError
-from connector.followup_rules import (
-    CompanyRisk,
+from connector.core.at_risk import CompanyRisk, at_risk_task, plan_at_risk
+from connector.core.followup import (
     Skip,
     TaskPlan,
     answer_task,
-    at_risk_task,
+    contact_followup_state,
     eligible_answers,
     marker_keys,
-    plan_at_risk,
     plan_followups,
 )
-from connector.hubspot import HubSpotClient, Record, WriteOutcomeUnknown
-from connector.ledger import AnswerRow, CompanyRow, ContactRow, Ledger, TaskRow, TaskStatus
-from connector.plan import FollowupStatus, format_datetime, parse_datetime
-from connector.scoring import id_order
+from connector.core.records import chunked, id_order
+from connector.core.values import format_datetime, parse_datetime
+from connector.errors import HubSpotRequestError
+from connector.hubspot import BATCH_SIZE, HubSpotClient, Record, TaskInput, WriteOutcomeUnknown
+from connector.ledger import Ledger
+from connector.model import AnswerRow, CompanyRow, ContactRow, FollowupStatus, TaskRow, TaskStatus
 
-__all__ = ["CompanyRisk", "FollowupResult", "FollowupRunner", "Skip", "TaskPlan"]
+__all__ = ["FollowupResult", "FollowupRunner"]
 
-CREATE_BATCH = 100  # HubSpot batch endpoints take at most 100 inputs
 RECONCILE_ROUNDS = 3  # uncertain creates: check, create what is missing, check again, then give up
 TASK_PROPERTIES = ("hs_task_body", "hs_task_status", "hs_timestamp", "hubspot_owner_id")
 
@@ -62,6 +62,60 @@ class FollowupResult:
 def task_status(hs_task_status: str | None) -> TaskStatus:
     """HubSpot's task status as the connector's: COMPLETED is completed, anything else open."""
     return "completed" if (hs_task_status or "").upper() == "COMPLETED" else "open"
+
+
+def task_input(plan: TaskPlan) -> TaskInput:
+    """The batch-create input: associated with the contact (204) and the company (192)."""
+    return TaskInput(properties=plan.properties(), contact_id=plan.contact_id, company_id=plan.company_id)
+
+
+class TaskBook:
+    """The ledger's task rows, read once per run and kept in step with every write made through it."""
+
+    def __init__(self, ledger: Ledger, clock: Callable[[], datetime]) -> None:
+        self._ledger = ledger
+        self._clock = clock
+        self.rows: dict[str, TaskRow] = {row.key: row for row in ledger.tasks()}
+
+    def record_intents(self, plans: Sequence[TaskPlan]) -> None:
+        """Commit intents before HubSpot is called (keys already present are left alone)."""
+        fresh = [p for p in plans if p.key not in self.rows]
+        self._ledger.record_task_intents([p.intent() for p in fresh])
+        now = self._clock()
+        for p in fresh:
+            self.rows[p.key] = TaskRow(
+                p.key, p.submission_id, "intent", None, p.contact_id, p.company_id, p.owner_id, p.due, now, kind=p.kind
+            )
+
+    def confirm(self, task_ids: Mapping[str, str]) -> None:
+        """Intents created in HubSpot: key -> task id."""
+        self._ledger.confirm_tasks(task_ids)
+        now = self._clock()
+        for key, task_id in task_ids.items():
+            row = self.rows.get(key)
+            if row is not None:
+                self.rows[key] = dataclasses.replace(
+                    row, state="created", task_id=task_id, created_at=now, status=row.status or "open"
+                )
+
+    def adopt(self, rows: Sequence[TaskRow]) -> None:
+        """Tasks found in HubSpot that the ledger did not know."""
+        self._ledger.adopt_tasks(rows)
+        self.rows.update({row.key: row for row in rows})
+
+    def drop(self, keys: Iterable[str]) -> None:
+        """Forget intents known not to have landed."""
+        keys = [k for k in keys if k in self.rows and self.rows[k].state == "intent"]
+        self._ledger.drop_intents(keys)
+        for key in keys:
+            del self.rows[key]
+
+    def set_status(self, statuses: Mapping[str, TaskStatus]) -> None:
+        """Record HubSpot task statuses by task id."""
+        self._ledger.set_task_status(statuses)
+        for key, row in list(self.rows.items()):
+            if row.task_id is not None and row.task_id in statuses:
+                self.rows[key] = dataclasses.replace(row, status=statuses[row.task_id])
 
 
 class FollowupRunner:
@@ -98,24 +152,24 @@ class FollowupRunner:
     ) -> FollowupResult:
         """Reconcile, plan, create (unless dry run) and refresh statuses; answers' contacts already resolved."""
         result = FollowupResult()
-        by_key = {row.submission_id: row for row in self._ledger.tasks()}
+        book = TaskBook(self._ledger, self._clock)
         answers_by_id = {a.submission_id: a for a in answers}
-        pending = [row for row in by_key.values() if row.state == "intent"]
-        new_plans = self._plan(answers, contacts, companies, as_of, company_risk, set(by_key), result)
+        pending = [row for row in book.rows.values() if row.state == "intent"]
+        new_plans = self._plan(answers, contacts, companies, as_of, company_risk, set(book.rows), result)
 
         # One association sweep covers both: intents that may have landed, and answers the ledger
         # has no row for (a lost ledger) whose task may already exist.
         found = self._find_existing(
-            {r.submission_id for r in pending} | {p.key for p in new_plans},
+            {r.key for r in pending} | {p.key for p in new_plans},
             contact_ids=[*self._pending_contacts(pending, answers_by_id), *(p.contact_id for p in new_plans)],
             company_ids=[
                 *(r.company_id for r in pending if r.kind == "at_risk"),
                 *(p.company_id for p in new_plans if p.kind == "at_risk"),
             ],
         )
-        landed = [r for r in pending if r.submission_id in found]
+        landed = [r for r in pending if r.key in found]
         retry = self._replan_missing(
-            [r for r in pending if r.submission_id not in found], answers_by_id, contacts, companies, as_of, dry_run
+            [r for r in pending if r.key not in found], answers_by_id, contacts, companies, as_of, book, dry_run
         )
         adopt = [p for p in new_plans if p.key in found]
         create = [p for p in new_plans if p.key not in found]
@@ -123,12 +177,13 @@ class FollowupRunner:
             result.confirmed, result.adopted = len(landed), len(adopt)
             result.created = [*retry, *create]
         else:
-            self._confirm_found(landed, found, result)
-            self._adopt(adopt, found, result)
+            self._confirm_found(landed, found, book, result)
+            self._adopt(adopt, found, book, result)
             # Committed before HubSpot is called: a crash from here on leaves a pending intent.
-            self._ledger.record_task_intents([p.intent() for p in create])
-            self._create([*retry, *create], result)
-        result.contact_state = self._contact_state(answers, result, dry_run)
+            book.record_intents(create)
+            for batch in chunked([*retry, *create], BATCH_SIZE):
+                self._create_batch(batch, book, result)
+        result.contact_state = self._contact_state(answers, book, result, dry_run)
         return result
 
     def _plan(
@@ -144,25 +199,16 @@ class FollowupRunner:
         cfg, scoring = self._settings.followup, self._settings.scoring
         if not cfg.enabled:
             return []
-        types, ids = scoring.survey_types, scoring.survey_ids
-        eligible, _ = eligible_answers(answers, contacts, cfg, as_of, nps_types=types, nps_survey_ids=ids)
+        eligible, skips = eligible_answers(
+            answers, contacts, cfg, as_of, nps_types=scoring.survey_types, nps_survey_ids=scoring.survey_ids
+        )
         risky = cfg.at_risk_enabled and bool(company_risk)
         # The owners list is only worth a call when something new may need an owner.
         needs_owners = risky or any(a.submission_id not in known for a in eligible)
         active = {o.id for o in self._client.list_owners() if not o.archived} if needs_owners else set()
         portal = self._settings.hubspot.portal_id
-        plans, skips = plan_followups(
-            answers,
-            contacts,
-            companies,
-            active,
-            known,
-            cfg,
-            as_of,
-            portal_id=portal,
-            nps_types=types,
-            nps_survey_ids=ids,
-        )
+        plans, more_skips = plan_followups(eligible, contacts, companies, active, known, cfg, as_of, portal_id=portal)
+        skips += more_skips
         if risky:
             plans += plan_at_risk(
                 company_risk,
@@ -186,7 +232,7 @@ class FollowupRunner:
         # The contact the task was made for, and the answer's contact now (it may have been merged).
         ids: list[str] = []
         for row in pending:
-            if row.kind != "answer":
+            if row.kind != "answer" or row.submission_id is None:
                 continue
             answer = answers_by_id.get(row.submission_id)
             ids += [i for i in (row.contact_id, answer.contact_id if answer else None) if i]
@@ -199,6 +245,7 @@ class FollowupRunner:
         contacts: Mapping[str, ContactRow],
         companies: Mapping[str, CompanyRow],
         as_of: datetime,
+        book: TaskBook,
         dry_run: bool,
     ) -> list[TaskPlan]:
         """Intents known not to have landed, as plans again: same key, owner, company, due; text afresh."""
@@ -208,12 +255,12 @@ class FollowupRunner:
             plan = self._replan(row, answers_by_id, contacts, companies, as_of)
             if plan is None:
                 # Its answer or contact is gone, and HubSpot has no task for it: nothing to create.
-                dropped.append(row.submission_id)
-                self._log.warning("followup.intent_dropped", key=row.submission_id, contact_id=row.contact_id)
+                dropped.append(row.key)
+                self._log.warning("followup.intent_dropped", key=row.key, contact_id=row.contact_id)
             else:
                 plans.append(plan)
         if dropped and not dry_run:
-            self._ledger.drop_intents(dropped)
+            book.drop(dropped)
         return plans
 
     def _replan(
@@ -226,8 +273,8 @@ class FollowupRunner:
     ) -> TaskPlan | None:
         if row.kind == "at_risk":
             company = companies.get(row.company_id or "")
-            return None if company is None else at_risk_task(row.submission_id, company, row.owner_id, row.due_at)
-        answer = answers_by_id.get(row.submission_id)
+            return None if company is None else at_risk_task(row.key, company, row.owner_id, row.due_at)
+        answer = answers_by_id.get(row.submission_id or "")
         contact = contacts.get(answer.contact_id or "") if answer else None
         if answer is None or contact is None or not contact.exists:
             return None
@@ -269,21 +316,20 @@ class FollowupRunner:
             company_ids=[p.company_id for p in plans if p.kind == "at_risk"],
         )
 
-    def _confirm_found(self, rows: Sequence[TaskRow], found: Mapping[str, Record], result: FollowupResult) -> None:
+    def _confirm_found(
+        self, rows: Sequence[TaskRow], found: Mapping[str, Record], book: TaskBook, result: FollowupResult
+    ) -> None:
         if not rows:
             return
-        self._ledger.confirm_tasks({r.submission_id: found[r.submission_id].id for r in rows})
-        self._ledger.set_task_status(
-            {
-                found[r.submission_id].id: task_status(found[r.submission_id].properties.get("hs_task_status"))
-                for r in rows
-            }
-        )
+        book.confirm({r.key: found[r.key].id for r in rows})
+        book.set_status({found[r.key].id: task_status(found[r.key].properties.get("hs_task_status")) for r in rows})
         for row in rows:
-            self._log.info("followup.intent_confirmed", key=row.submission_id, task_id=found[row.submission_id].id)
+            self._log.info("followup.intent_confirmed", key=row.key, task_id=found[row.key].id)
         result.confirmed += len(rows)
 
-    def _adopt(self, plans: Sequence[TaskPlan], found: Mapping[str, Record], result: FollowupResult) -> None:
+    def _adopt(
+        self, plans: Sequence[TaskPlan], found: Mapping[str, Record], book: TaskBook, result: FollowupResult
+    ) -> None:
         if not plans:
             return
         now = self._clock()
@@ -293,7 +339,8 @@ class FollowupRunner:
             due = parse_datetime(record.properties.get("hs_timestamp") or "") or plan.due
             rows.append(
                 TaskRow(
-                    submission_id=plan.key,
+                    key=plan.key,
+                    submission_id=plan.submission_id,
                     state="created",
                     task_id=record.id,
                     contact_id=plan.contact_id,
@@ -307,43 +354,41 @@ class FollowupRunner:
                 )
             )
             self._log.info("followup.task_adopted", key=plan.key, contact_id=plan.contact_id, task_id=record.id)
-        self._ledger.adopt_tasks(rows)
+        book.adopt(rows)
         result.adopted += len(rows)
 
     # ------------------------------------------------------------------ creating
 
-    def _create(self, plans: Sequence[TaskPlan], result: FollowupResult) -> None:
-        """Create in batches of 100, confirming each batch as soon as HubSpot answers it."""
-        for start in range(0, len(plans), CREATE_BATCH):
-            self._create_batch(plans[start : start + CREATE_BATCH], result)
-
-    def _create_batch(self, batch: Sequence[TaskPlan], result: FollowupResult, rounds: int = RECONCILE_ROUNDS) -> None:
+    def _create_batch(
+        self, batch: Sequence[TaskPlan], book: TaskBook, result: FollowupResult, rounds: int = RECONCILE_ROUNDS
+    ) -> None:
+        """Create one batch (at most 100), confirming it as soon as HubSpot answers."""
         try:
-            ids = self._client.create_tasks([p.task_input() for p in batch])
+            ids = self._client.create_tasks([task_input(p) for p in batch])
         except WriteOutcomeUnknown as exc:
             self._log.warning("followup.write_outcome_unknown", keys=[p.key for p in batch], error=str(exc))
-            self._settle(batch, result, rounds - 1)
+            self._settle(batch, book, result, rounds - 1)
             return
         except HubSpotRequestError as exc:
             if len(batch) > 1:
                 # A refused batch was applied to none of its inputs; find the bad one(s) alone.
                 for plan in batch:
-                    self._create_batch([plan], result, rounds)
+                    self._create_batch([plan], book, result, rounds)
                 return
-            self._fail(batch[0], str(exc), result)
+            self._fail(batch[0], str(exc), book, result)
             return
         if self._after_create is not None:
             self._after_create(batch, ids)
-        self._ledger.confirm_tasks({p.key: task_id for p, task_id in zip(batch, ids, strict=True)})
+        book.confirm({p.key: task_id for p, task_id in zip(batch, ids, strict=True)})
         for plan, task_id in zip(batch, ids, strict=True):
             self._created(plan, task_id, result)
 
-    def _settle(self, batch: Sequence[TaskPlan], result: FollowupResult, rounds: int) -> None:
+    def _settle(self, batch: Sequence[TaskPlan], book: TaskBook, result: FollowupResult, rounds: int) -> None:
         """After an uncertain create: confirm what landed; create the rest only once it is known missing."""
         found = self._find_plans(batch)
         landed = [p for p in batch if p.key in found]
         if landed:
-            self._ledger.confirm_tasks({p.key: found[p.key].id for p in landed})
+            book.confirm({p.key: found[p.key].id for p in landed})
             for plan in landed:
                 self._created(plan, found[plan.key].id, result)
         missing = [p for p in batch if p.key not in found]
@@ -355,7 +400,7 @@ class FollowupRunner:
                 self._log.error("followup.task_uncertain", key=plan.key, contact_id=plan.contact_id)
             result.failed.extend(p.key for p in missing)
             return
-        self._create_batch(missing, result, rounds)
+        self._create_batch(missing, book, result, rounds)
 
     def _created(self, plan: TaskPlan, task_id: str, result: FollowupResult) -> None:
         result.created.append(plan)
@@ -371,46 +416,33 @@ class FollowupRunner:
             task_id=task_id,
         )
 
-    def _fail(self, plan: TaskPlan, error: str, result: FollowupResult) -> None:
+    def _fail(self, plan: TaskPlan, error: str, book: TaskBook, result: FollowupResult) -> None:
         # HubSpot refused it, so nothing was created: drop the intent and let the next run try again.
-        self._ledger.drop_intents([plan.key])
+        book.drop([plan.key])
         result.failed.append(plan.key)
         self._log.error("followup.task_failed", key=plan.key, contact_id=plan.contact_id, error=error)
 
     # ------------------------------------------------------------------ follow-up state per contact
 
     def _contact_state(
-        self, answers: Sequence[AnswerRow], result: FollowupResult, dry_run: bool
+        self, answers: Sequence[AnswerRow], book: TaskBook, result: FollowupResult, dry_run: bool
     ) -> dict[str, tuple[FollowupStatus, datetime]]:
-        """contact id → (status, due) of the task of the contact's latest answer that has one."""
-        rows = {r.submission_id: r for r in self._ledger.tasks() if r.kind == "answer" and r.state == "created"}
+        """Refresh the statuses of open tasks from HubSpot, then each contact's follow-up state."""
         # Tasks created in this run are open by construction: no need to read them back.
-        made_keys = {p.key for p in result.created}
-        just_made = {r.task_id for key, r in rows.items() if key in made_keys}
-        open_ids = [r.task_id for r in rows.values() if r.task_id and r.status == "open" and r.task_id not in just_made]
+        made = {p.key for p in result.created}
+        open_ids = [
+            r.task_id
+            for r in book.rows.values()
+            if r.kind == "answer" and r.state == "created" and r.task_id and r.status == "open" and r.key not in made
+        ]
         statuses: dict[str, TaskStatus] = {}
-        deleted: set[str] = set()
         if open_ids:
             read = self._client.batch_read("tasks", open_ids, ["hs_task_status"])
-            seen = {rec.id for rec in read.records}
             statuses = {rec.id: task_status(rec.properties.get("hs_task_status")) for rec in read.records}
             # Archived (deleted) tasks are not returned by batch read: they no longer count.
-            deleted = {task_id for task_id in open_ids if task_id not in seen}
-            changed: dict[str, TaskStatus] = {task_id: s for task_id, s in statuses.items() if s != "open"}
-            changed.update(dict.fromkeys(deleted, "deleted"))  # so they are never read again
+            statuses.update({task_id: "deleted" for task_id in open_ids if task_id not in statuses})
+            changed = {task_id: s for task_id, s in statuses.items() if s != "open"}
             if changed and not dry_run:
-                self._ledger.set_task_status(changed)
-        deleted |= {r.task_id for r in rows.values() if r.task_id and r.status == "deleted"}
-        planned = {p.key: p for p in result.created if p.kind == "answer"} if dry_run else {}
-        state: dict[str, tuple[FollowupStatus, datetime]] = {}
-        for answer in sorted(answers, key=lambda a: (a.submitted_at, id_order(a.submission_id)), reverse=True):
-            contact_id = answer.contact_id
-            if contact_id is None or contact_id in state:
-                continue
-            row = rows.get(answer.submission_id)
-            if row is not None and row.task_id and row.task_id not in deleted:
-                status: FollowupStatus = "completed" if statuses.get(row.task_id, row.status) == "completed" else "open"
-                state[contact_id] = (status, row.due_at)
-            elif answer.submission_id in planned:
-                state[contact_id] = ("open", planned[answer.submission_id].due)
-        return state
+                book.set_status(changed)  # deleted ones are never read again
+        planned = {p.key: p for p in result.created} if dry_run else {}
+        return contact_followup_state(answers, book.rows, statuses, planned)

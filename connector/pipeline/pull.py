@@ -1,6 +1,7 @@
 """Pull from HubSpot: feedback submissions, the answering contacts, their primary companies.
 
 Backfill lists every submission (listing has no 10,000 cap; associations come inline).
+Incremental runs also search the contacts someone else changed since the last run.
 Incremental runs search by `hs_lastmodifieddate` (ascending) from the cursor minus a look-back
 for HubSpot's search-index lag; search allows one sort rule and stops at 10,000 results, so
 past that the window restarts at the last timestamp seen and ties on one timestamp are drained
@@ -9,17 +10,18 @@ by `hs_object_id` (keyset paging that always advances, so it cannot loop).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
-from connector.hubspot import HubSpotClient, Record
-from connector.ledger import AnswerRow, CompanyRow, ContactRow
-from connector.plan import parse_datetime
-from connector.properties import PropertyNames
+from connector.config import PropertyNames, ScoringSettings
+from connector.core.records import id_order
+from connector.core.values import parse_datetime, to_ms
+from connector.hubspot import SEARCH_FILTER_GROUPS, SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP, HubSpotClient, Record
+from connector.model import AnswerRow, CompanyRow, ContactRow
 
 SUBMISSION_PROPS = (
     "hs_survey_type",
@@ -33,15 +35,8 @@ SUBMISSION_PROPS = (
 )
 CONTACT_PROPS = ("email", "firstname", "lastname", "hubspot_owner_id", "hs_merged_object_ids", "lastmodifieddate")
 COMPANY_PROPS = ("name", "hubspot_owner_id")
-SEARCH_PAGE = 200
-SEARCH_CAP = 10_000  # HubSpot answers 400 past the 10,000th result of one query
 PRIMARY_COMPANY = 1  # contact→company association type id of the primary company
 PROGRESS_EVERY = 5_000  # a progress event per this many records on long pulls
-
-
-def to_ms(dt: datetime) -> int:
-    """Epoch milliseconds (HubSpot's search filter format for datetimes)."""
-    return int(dt.timestamp() * 1000)
 
 
 def answer_row(rec: Record, contact_id: str | None) -> AnswerRow | None:
@@ -74,6 +69,14 @@ class ContactRefresh:
     aliases: dict[str, str] = field(default_factory=dict)  # merged-away id -> survivor
     missing: list[str] = field(default_factory=list)  # deleted in HubSpot
     current: dict[str, dict[str, str | None]] = field(default_factory=dict)  # our properties as HubSpot holds them
+
+
+def survey_groups(scoring: ScoringSettings) -> list[list[dict[str, Any]]]:
+    """Search filter groups selecting NPS answers (EQ matches enumeration and string properties alike)."""
+    groups = [[{"propertyName": "hs_survey_type", "operator": "EQ", "value": t}] for t in scoring.survey_types]
+    groups += [[{"propertyName": "hs_survey_id", "operator": "EQ", "value": s}] for s in scoring.survey_ids]
+    # With more groups than HubSpot allows, pull everything modified and filter locally.
+    return groups if 0 < len(groups) <= SEARCH_FILTER_GROUPS else [[]]
 
 
 class Puller:
@@ -120,7 +123,7 @@ class Puller:
             for rec in self._drain_by_id(equal):
                 out[rec.id] = rec
             bound, inclusive = last, False
-        return sorted(out.values(), key=lambda r: (_modified_ms(r), int(r.id) if r.id.isdigit() else 0))
+        return sorted(out.values(), key=lambda r: (_modified_ms(r), id_order(r.id)))
 
     def _search_window(self, groups: list[list[dict[str, Any]]], sort_prop: str) -> tuple[list[Record], bool]:
         """One query paged to its end or to the cap; True when the cap cut it short."""
@@ -132,14 +135,14 @@ class Puller:
                 [{"filters": g} for g in groups],
                 sorts=[{"propertyName": sort_prop, "direction": "ASCENDING"}],
                 properties=SUBMISSION_PROPS,
-                limit=SEARCH_PAGE,
+                limit=SEARCH_PAGE_SIZE,
                 after=after,
             )
             results.extend(page.results)
             if page.next_after is None:
                 return results, page.total > len(results)
             after = int(page.next_after)
-            if after + SEARCH_PAGE > SEARCH_CAP:
+            if after + SEARCH_PAGE_SIZE > SEARCH_RESULT_CAP:
                 return results, True
 
     def _drain_by_id(self, groups: list[list[dict[str, Any]]]) -> Iterator[Record]:
@@ -151,6 +154,34 @@ class Puller:
             if not capped or not batch:
                 return
             last_id = batch[-1].id
+
+    def changed_contacts(self, since_ms: int, known: Mapping[str, ContactRow]) -> set[str]:
+        """Known contacts someone else changed since we last read or wrote them (owner, merge, company)."""
+        if not known:
+            return set()
+        found: set[str] = set()
+        groups = [
+            {"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(max(0, since_ms))}]}
+        ]
+        after: int | None = None
+        while True:
+            page = self.client.search(
+                "contacts",
+                groups,
+                sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+                properties=["lastmodifieddate"],
+                limit=SEARCH_PAGE_SIZE,
+                after=after,
+            )
+            for rec in page.results:
+                row = known.get(rec.id)
+                modified = parse_datetime(rec.properties.get("lastmodifieddate") or "")
+                # Our own writes move lastmodifieddate too; only a stamp we have not seen means a change.
+                if row is not None and (row.updated_at is None or modified != row.updated_at):
+                    found.add(rec.id)
+            if page.next_after is None or int(page.next_after) >= SEARCH_RESULT_CAP:
+                return found
+            after = int(page.next_after)
 
     def submission_contacts(self, ids: Sequence[str]) -> dict[str, str | None]:
         """The contact each submission is associated with (None: anonymous or deleted contact)."""

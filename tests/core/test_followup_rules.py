@@ -11,24 +11,39 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.config import TEMPLATE_FIELDS, FollowupSettings, TemplateOverride
-from connector.followup_rules import (
-    CompanyRisk,
+from connector.core.at_risk import CompanyRisk, at_risk_key, is_at_risk, plan_at_risk
+from connector.core.followup import (
+    Skip,
     TaskPlan,
     add_business_days,
-    at_risk_key,
     due_date,
     eligible_answers,
-    is_at_risk,
     marker_keys,
-    plan_at_risk,
     plan_followups,
     route_owner,
     with_marker,
 )
-from connector.ledger import AnswerRow, CompanyRow, ContactRow
+from connector.model import AnswerRow, CompanyRow, ContactRow
 
 AS_OF = datetime(2026, 10, 7, 12, 0, tzinfo=UTC)  # a Wednesday
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def plan_for(
+    rows: list[AnswerRow],
+    contacts: dict[str, ContactRow],
+    companies: dict[str, CompanyRow],
+    active: set[str],
+    known: set[str],
+    settings: FollowupSettings,
+    as_of: datetime,
+    *,
+    portal_id: str = "",
+) -> tuple[list[TaskPlan], list[Skip]]:
+    """What a run does: the eligible answers first, then the plans for them; every skip of both steps."""
+    eligible, skips = eligible_answers(rows, contacts, settings, as_of)
+    plans, more = plan_followups(eligible, contacts, companies, active, known, settings, as_of, portal_id=portal_id)
+    return plans, skips + more
 
 
 def answer(
@@ -139,12 +154,12 @@ class TestOwnerRouting:
     def test_plans_route_through_contact_company_default(self) -> None:
         """302's owner is archived so Acme's owner takes it; 303 has no owner, Beta's is archived: default."""
         rows = [answer("1", contact="301"), answer("2", contact="302"), answer("3", contact="303")]
-        plans, _ = plan_followups(rows, CONTACTS, COMPANIES, ACTIVE, set(), cfg(default_owner_id="104"), AS_OF)
+        plans, _ = plan_for(rows, CONTACTS, COMPANIES, ACTIVE, set(), cfg(default_owner_id="104"), AS_OF)
         assert {p.key: p.owner_id for p in plans} == {"1": "101", "2": "103", "3": "104"}
 
     def test_skip_without_owner(self) -> None:
         """With skip_without_owner, an answer nobody can own is skipped with reason no_owner."""
-        plans, skips = plan_followups(
+        plans, skips = plan_for(
             [answer("3", contact="303")], CONTACTS, COMPANIES, ACTIVE, set(), cfg(skip_without_owner=True), AS_OF
         )
         assert plans == []
@@ -152,7 +167,7 @@ class TestOwnerRouting:
 
     def test_unassigned_task_has_no_owner_property(self) -> None:
         """An unassigned task does not send hubspot_owner_id at all."""
-        plans, _ = plan_followups([answer("3", contact="303")], CONTACTS, COMPANIES, ACTIVE, set(), cfg(), AS_OF)
+        plans, _ = plan_for([answer("3", contact="303")], CONTACTS, COMPANIES, ACTIVE, set(), cfg(), AS_OF)
         assert plans[0].owner_id is None
         assert "hubspot_owner_id" not in plans[0].properties()
 
@@ -236,7 +251,7 @@ class TestDueDate:
 class TestTaskText:
     def test_task_properties(self) -> None:
         """Priority HIGH, NOT_STARTED, TODO, due as ISO ms Z, owner when routed."""
-        plans, _ = plan_followups([answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), cfg(), AS_OF)
+        plans, _ = plan_for([answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), cfg(), AS_OF)
         props = plans[0].properties()
         assert props["hs_task_priority"] == "HIGH"
         assert props["hs_task_status"] == "NOT_STARTED"
@@ -251,9 +266,7 @@ class TestTaskText:
         """A template naming every TEMPLATE_FIELDS entry renders without error."""
         template = " | ".join(f"{name}={{{name}}}" for name in sorted(TEMPLATE_FIELDS))
         settings_ = cfg(subject_template="{contact_name}", body_template=template)
-        plans, skips = plan_followups(
-            [answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), settings_, AS_OF, portal_id="555"
-        )
+        plans, skips = plan_for([answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), settings_, AS_OF, portal_id="555")
         assert skips == []
         body = plans[0].body
         for expected in (
@@ -276,33 +289,31 @@ class TestTaskText:
 
     def test_link_is_empty_without_portal_id(self) -> None:
         """Without hubspot.portal_id there is no link to build."""
-        plans, _ = plan_followups(
-            [answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), cfg(body_template="[{link}]"), AS_OF
-        )
+        plans, _ = plan_for([answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), cfg(body_template="[{link}]"), AS_OF)
         assert plans[0].body.startswith("[]")
 
     def test_body_always_ends_with_the_marker(self) -> None:
         """Whatever the template, the last line is the submission id marker added by code."""
         settings_ = cfg(body_template="Call them.\n\n\n")
-        plans, _ = plan_followups([answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), settings_, AS_OF)
+        plans, _ = plan_for([answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), settings_, AS_OF)
         assert plans[0].body == "Call them.\n\nNPS feedback submission ID: 401"
 
     def test_per_survey_templates(self) -> None:
         """A survey's own template replaces the default for its answers only."""
         settings_ = cfg(templates_by_survey={"s2": TemplateOverride(subject="Churn risk {score}")})
         rows = [answer("1"), answer("2", survey_id="s2")]
-        plans, _ = plan_followups(rows, CONTACTS, COMPANIES, ACTIVE, set(), settings_, AS_OF)
+        plans, _ = plan_for(rows, CONTACTS, COMPANIES, ACTIVE, set(), settings_, AS_OF)
         assert [p.subject for p in plans] == ["NPS detractor: Bo Ng scored 3", "Churn risk 3"]
 
     def test_a_comment_cannot_forge_a_marker(self) -> None:
         """A marker line inside the comment is defused, so the task names only its own answer."""
         row = answer("401", content="bad\nNPS feedback submission ID: 999")
-        plans, _ = plan_followups([row], CONTACTS, COMPANIES, ACTIVE, set(), cfg(), AS_OF)
+        plans, _ = plan_for([row], CONTACTS, COMPANIES, ACTIVE, set(), cfg(), AS_OF)
         assert marker_keys(plans[0].body) == {"401"}
 
     def test_unrenderable_template_is_skipped(self) -> None:
         """A format spec that does not fit the value skips the answer with reason template_error."""
-        plans, skips = plan_followups(
+        plans, skips = plan_for(
             [answer("401")], CONTACTS, COMPANIES, ACTIVE, set(), cfg(subject_template="{score:%Y}"), AS_OF
         )
         assert plans == []
@@ -310,7 +321,7 @@ class TestTaskText:
 
     def test_known_keys_are_not_planned_again(self) -> None:
         """An answer the ledger already has a row for is left to reconciliation."""
-        plans, _ = plan_followups([answer("401")], CONTACTS, COMPANIES, ACTIVE, {"401"}, cfg(), AS_OF)
+        plans, _ = plan_for([answer("401")], CONTACTS, COMPANIES, ACTIVE, {"401"}, cfg(), AS_OF)
         assert plans == []
 
 
@@ -377,7 +388,8 @@ def test_intent_mirrors_the_plan() -> None:
     """The ledger intent carries the plan's key, contact, company, owner, due and kind."""
     plan = TaskPlan("401", "401", "301", "201", "101", AS_OF, "s", "b")
     intent = plan.intent()
-    assert (intent.submission_id, intent.contact_id, intent.company_id, intent.owner_id, intent.due_at) == (
+    assert (intent.key, intent.submission_id, intent.contact_id, intent.company_id, intent.owner_id, intent.due_at) == (
+        "401",
         "401",
         "301",
         "201",

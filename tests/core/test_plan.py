@@ -11,19 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.plan import (
-    chunked,
-    desired_company_values,
-    desired_contact_values,
-    diff_values,
-    followup_values,
-    format_datetime,
-    format_number,
-    parse_datetime,
-    same_value,
-)
-from connector.properties import PropertyNames, property_kinds
-from connector.scoring import CompanyScore, ContactScore, Vote, company_score, round_half_away
+from connector.config import PropertyNames
+from connector.core.diff import diff_values
+from connector.core.properties import property_kinds
+from connector.core.records import chunked
+from connector.core.scorecard import desired_company_values, desired_contact_values, followup_values
+from connector.core.scoring import CompanyScore, ContactScore, Vote, company_score, round_half_away
+from connector.core.values import format_datetime, format_number, parse_datetime, same_value
 
 NAMES = PropertyNames()
 KINDS = property_kinds(NAMES)

@@ -7,13 +7,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from connector.properties import (
+from connector.config import PropertyNames
+from connector.core.properties import (
     PropertyDef,
-    PropertyNames,
     definition_mismatches,
     property_definitions,
     property_kinds,
-    value_kind,
 )
 
 NAMES = PropertyNames()
@@ -122,7 +121,7 @@ class TestPropertyDefinitions:
     )
     def test_each_property_has_the_contract_type(self, name: str, kind: str) -> None:
         """Each property's type is the one the contract names."""
-        assert value_kind(BY_NAME[name]) == kind
+        assert BY_NAME[name].type == kind
         assert property_kinds(NAMES)[name] == kind
 
     def test_category_options(self) -> None:

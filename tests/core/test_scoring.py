@@ -12,14 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.scoring import (
+from connector.core.scoring import (
     CompanyScore,
     Vote,
-    ces_category,
     company_category,
     company_score,
     contact_score,
-    csat_category,
     nps_category,
     parse_nps_value,
     parse_scale_value,
@@ -116,26 +114,11 @@ class TestCategories:
         """0-6 detractor, 7-8 passive, 9-10 promoter."""
         assert nps_category(score) == category
 
-    @pytest.mark.parametrize(("score", "category"), [(0, "detractor"), (1, "passive"), (2, "promoter")])
-    def test_csat_categories_follow_hubspot_scale(self, score: int, category: str) -> None:
-        """CSAT on HubSpot's 0-2 scale: 0 detractor, 1 passive, 2 promoter."""
-        assert csat_category(score) == category
-
-    @pytest.mark.parametrize(
-        ("score", "category"),
-        [(1, "detractor"), (3, "detractor"), (4, "passive"), (5, "passive"), (6, "promoter"), (7, "promoter")],
-    )
-    def test_ces_categories_follow_hubspot_scale(self, score: int, category: str) -> None:
-        """CES on HubSpot's 1-7 scale: 1-3 detractor, 4-5 passive, 6-7 promoter."""
-        assert ces_category(score) == category
-
-    @pytest.mark.parametrize(
-        ("fn", "score"), [(nps_category, 11), (nps_category, -1), (csat_category, 3), (ces_category, 0)]
-    )
-    def test_out_of_scale_scores_raise(self, fn: object, score: int) -> None:
+    @pytest.mark.parametrize("score", [11, -1])
+    def test_out_of_scale_scores_raise(self, score: int) -> None:
         """A score outside the survey's scale is a programming error, not a category."""
         with pytest.raises(ValueError):
-            fn(score)  # type: ignore[operator]
+            nps_category(score)
 
     @pytest.mark.parametrize(
         ("nps", "category"),

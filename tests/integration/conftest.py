@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from connector.cli import app
+from connector.commands.cli import app
 from connector.sandbox.server import SandboxHTTPServer
 
 SECRET = "pat-na1-5ec2e7-never-log-me"

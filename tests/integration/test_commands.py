@@ -177,7 +177,7 @@ class TestPullAndPush:
 
 def test_as_of_without_offset_is_utc() -> None:
     """--as-of 2026-01-01T00:00 means midnight UTC."""
-    from connector.runtime import parse_as_of
+    from connector.commands.runtime import parse_as_of
 
     assert parse_as_of("2026-01-01T00:00") == datetime(2026, 1, 1, tzinfo=UTC)
     assert parse_as_of("2026-01-01T01:00+01:00") == datetime(2026, 1, 1, tzinfo=UTC)

@@ -214,7 +214,7 @@ class TestRecovery:
     ) -> None:
         """A sync that dies between storing new answers and reading their contacts loses nothing."""
         from connector.errors import HubSpotUnavailable
-        from connector.pull import Puller
+        from connector.pipeline.pull import Puller
 
         contact = next(
             c

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from connector.cli import app
+from connector.commands.cli import app
 from connector.sandbox.demo import generate_portal
 from connector.sandbox.server import SandboxOptions, serve_in_thread
 from tests.conftest import TEST_OPTIONS

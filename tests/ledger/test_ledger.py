@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -15,16 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from connector.core.records import resolve_alias
+from connector.core.values import from_ms
 from connector.errors import ConfigError, LockHeldError
-from connector.ledger import (
-    SCHEMA_VERSION,
-    AnswerRow,
-    CompanyRow,
-    ContactRow,
-    Ledger,
-    TaskIntent,
-    TaskRow,
-)
+from connector.ledger import SCHEMA_VERSION, Ledger
+from connector.model import AnswerRow, CompanyRow, ContactRow, TaskIntent, TaskRow
 
 T0 = datetime(2026, 10, 1, 10, 0, 0, 123000, tzinfo=UTC)
 
@@ -71,12 +67,12 @@ class TestSchema:
         path.touch()
         with Ledger(path) as ledger:
             assert ledger.schema_version() == SCHEMA_VERSION
-            assert ledger.count_answers() == 0
+            assert len(ledger.answers()) == 0
 
     def test_parent_directories_are_created(self, tmp_path: Path) -> None:
         """ledger.path may point into a directory that does not exist yet."""
         with Ledger(tmp_path / "a" / "b" / "ledger.sqlite") as ledger:
-            assert ledger.count_answers() == 0
+            assert len(ledger.answers()) == 0
 
     def test_reopening_keeps_data(self, path: Path) -> None:
         """Data written by one Ledger is there for the next."""
@@ -160,7 +156,7 @@ class TestTransactions:
 
         with pytest.raises(RuntimeError):
             write_then_fail()
-        assert ledger.count_answers() == 0
+        assert len(ledger.answers()) == 0
         assert ledger.get_cursor("answers") is None
 
     def test_nested_failure_rolls_back_inner_only(self, ledger: Ledger) -> None:
@@ -193,7 +189,7 @@ class TestAnswers:
         ledger.upsert_answers([answer("401", value="3")])
         ledger.upsert_answers([answer("401", value="10"), answer("402")])
         assert [(a.submission_id, a.raw_value) for a in ledger.answers()] == [("401", "10"), ("402", "9")]
-        assert ledger.count_answers() == 2
+        assert len(ledger.answers()) == 2
 
     def test_times_round_trip_as_utc_milliseconds(self, ledger: Ledger) -> None:
         """Datetimes come back tz-aware UTC, equal to the instant stored (milliseconds kept)."""
@@ -246,15 +242,16 @@ class TestContactsAndCompanies:
         """An id merged into one that was later merged again resolves to the final survivor."""
         ledger.add_aliases({"305": "303"})
         ledger.add_aliases({"303": "301"})
-        assert ledger.resolve_contact("305") == "301"
-        assert ledger.resolve_contact("301") == "301"
-        assert ledger.resolve_contact("999") == "999"
-        assert ledger.aliases() == {"305": "301", "303": "301"}
+        aliases = ledger.aliases()
+        assert aliases == {"305": "303", "303": "301"}
+        assert resolve_alias("305", aliases) == "301"
+        assert resolve_alias("301", aliases) == "301"
+        assert resolve_alias("999", aliases) == "999"
 
     def test_alias_cycle_does_not_hang(self, ledger: Ledger) -> None:
         """A cycle (which HubSpot should never produce) stops instead of looping."""
         ledger.add_aliases({"1": "2", "2": "1"})
-        assert ledger.resolve_contact("1") in {"1", "2"}
+        assert resolve_alias("1", ledger.aliases()) in {"1", "2"}
         assert set(ledger.aliases()) == {"1", "2"}
 
     def test_companies_round_trip(self, ledger: Ledger) -> None:
@@ -298,7 +295,7 @@ class TestCursorsAndWritten:
 
 class TestTasks:
     def intent(self, key: str = "401") -> TaskIntent:
-        return TaskIntent(submission_id=key, contact_id="301", due_at=T0 + timedelta(days=2), owner_id="101")
+        return TaskIntent(key=key, submission_id=key, contact_id="301", due_at=T0 + timedelta(days=2), owner_id="101")
 
     def test_intents_survive_reopen(self, path: Path) -> None:
         """An intent recorded before the HubSpot call is still pending after a crash and reopen."""
@@ -306,7 +303,7 @@ class TestTasks:
             assert ledger.record_task_intents([self.intent()]) == 1
         with Ledger(path) as ledger:
             assert ledger.pending_intents() == [
-                TaskRow("401", "intent", None, "301", None, "101", T0 + timedelta(days=2), T0)
+                TaskRow("401", "401", "intent", None, "301", None, "101", T0 + timedelta(days=2), T0)
             ]
 
     def test_intents_are_insert_or_ignore(self, ledger: Ledger) -> None:
@@ -314,7 +311,7 @@ class TestTasks:
         ledger.record_task_intents([self.intent()])
         ledger.confirm_tasks({"401": "9001"})
         assert ledger.record_task_intents([self.intent(), self.intent("402")]) == 1
-        states = {t.submission_id: t.state for t in ledger.tasks()}
+        states = {t.key: t.state for t in ledger.tasks()}
         assert states == {"401": "created", "402": "intent"}
 
     def test_confirm_sets_task_id_and_open_status(self, ledger: Ledger) -> None:
@@ -339,21 +336,33 @@ class TestTasks:
         ledger.record_task_intents([self.intent("401"), self.intent("402")])
         ledger.confirm_tasks({"401": "9001"})
         ledger.drop_intents(["401", "402"])
-        assert [t.submission_id for t in ledger.tasks()] == ["401"]
+        assert [t.key for t in ledger.tasks()] == ["401"]
 
     def test_at_risk_intent_has_synthetic_key_and_no_contact(self, ledger: Ledger) -> None:
-        """Company-at-risk tasks are keyed by a synthetic key and may have no contact."""
+        """Company-at-risk tasks are keyed by a synthetic key, name no submission and may have no contact."""
         key = "at_risk:201:2026-10-01"
         ledger.record_task_intents(
-            [TaskIntent(submission_id=key, contact_id=None, company_id="201", due_at=T0, kind="at_risk")]
+            [TaskIntent(key=key, submission_id=None, contact_id=None, company_id="201", due_at=T0, kind="at_risk")]
         )
         (task,) = ledger.pending_intents()
-        assert (task.submission_id, task.kind, task.contact_id, task.company_id) == (key, "at_risk", None, "201")
+        assert (task.key, task.submission_id, task.kind, task.contact_id, task.company_id) == (
+            key,
+            None,
+            "at_risk",
+            None,
+            "201",
+        )
+
+    def test_an_answer_task_must_name_its_submission(self, ledger: Ledger) -> None:
+        """The schema refuses an answer's task without a submission id (the key alone is not enough)."""
+        with pytest.raises(sqlite3.IntegrityError):
+            ledger.record_task_intents([TaskIntent(key="401", submission_id=None, contact_id="301", due_at=T0)])
+        assert ledger.tasks() == []
 
     def test_adopt_tasks_replaces_intent(self, ledger: Ledger) -> None:
         """A task found in HubSpot replaces a pending intent for the same key."""
         ledger.record_task_intents([self.intent()])
-        found = TaskRow("401", "created", "9001", "301", "201", "101", T0, T0, T0, "completed")
+        found = TaskRow("401", "401", "created", "9001", "301", "201", "101", T0, T0, T0, "completed")
         ledger.adopt_tasks([found])
         assert ledger.tasks() == [found]
         assert ledger.pending_intents() == []
@@ -365,14 +374,15 @@ class TestRuns:
         first = ledger.start_run("sync")
         ledger.finish_run(first, 0, {"answers": 3, "skipped": {"invalid": 1}})
         second = ledger.start_run("backfill")
-        runs = ledger.last_runs(5)
-        assert [r.run_id for r in runs] == [second, first]
-        assert runs[0].finished_at is None
-        assert runs[0].exit_code is None
-        assert runs[0].summary == {}
-        assert (runs[1].command, runs[1].exit_code, runs[1].finished_at) == ("sync", 0, T0)
-        assert runs[1].summary == {"answers": 3, "skipped": {"invalid": 1}}
-        assert len(ledger.last_runs(1)) == 1
+        # Admins read the runs table with sqlite3; so does this test.
+        with sqlite3.connect(ledger.path) as conn:
+            runs = conn.execute(
+                "SELECT run_id, command, finished_at, exit_code, summary FROM runs ORDER BY run_id DESC"
+            ).fetchall()
+        assert [r[0] for r in runs] == [second, first]
+        assert runs[0][2:] == (None, None, "{}")
+        assert runs[1][1:4] == ("sync", int(T0.timestamp() * 1000), 0)
+        assert json.loads(runs[1][4]) == {"answers": 3, "skipped": {"invalid": 1}}
 
 
 class TestMigrationToVersion2:
@@ -380,11 +390,11 @@ class TestMigrationToVersion2:
         """Opening a schema-1 file migrates it in place: task rows survive, 'deleted' becomes a valid status."""
         import sqlite3
 
-        from connector.ledger import _MIGRATIONS
+        from connector.ledger.schema import MIGRATIONS
 
         path = tmp_path / "old.sqlite"
         conn = sqlite3.connect(path)
-        for statement in _MIGRATIONS[0]:
+        for statement in MIGRATIONS[0]:
             conn.execute(statement)
         conn.execute(
             "INSERT INTO tasks (submission_id, state, task_id, due_at, intent_at, status) "
@@ -394,7 +404,53 @@ class TestMigrationToVersion2:
         conn.commit()
         conn.close()
         with Ledger(path) as ledger:
-            assert ledger.schema_version() == 2
+            assert ledger.schema_version() == SCHEMA_VERSION
             assert [(t.submission_id, t.task_id, t.status) for t in ledger.tasks()] == [("401", "9001", "open")]
             ledger.set_task_status({"9001": "deleted"})
             assert ledger.tasks()[0].status == "deleted"
+
+
+class TestMigrationToVersion3:
+    def test_a_version_2_ledger_splits_task_keys_from_submission_ids(self, tmp_path: Path) -> None:
+        """A schema-2 file (at-risk keys in `submission_id`) opens as schema 3 with every task kept."""
+        from connector.ledger.schema import MIGRATIONS
+
+        path = tmp_path / "v2.sqlite"
+        conn = sqlite3.connect(path)
+        for statements in MIGRATIONS[:2]:
+            for statement in statements:
+                conn.execute(statement)
+        conn.execute(
+            "INSERT INTO tasks (submission_id, state, task_id, contact_id, company_id, owner_id, due_at, "
+            "intent_at, created_at, status, kind) VALUES "
+            "('401', 'created', '9001', '301', '201', '101', 1000, 900, 950, 'completed', 'answer'), "
+            "('402', 'intent', NULL, '302', NULL, NULL, 2000, 1900, NULL, NULL, 'answer'), "
+            "('at_risk:201:2026-01-01', 'created', '9002', NULL, '201', '101', 3000, 2900, 2950, 'open', 'at_risk')"
+        )
+        conn.execute("PRAGMA user_version = 2")
+        conn.commit()
+        conn.close()
+        with Ledger(path) as ledger:
+            assert ledger.schema_version() == SCHEMA_VERSION == 3
+            rows = {t.key: t for t in ledger.tasks()}
+            assert set(rows) == {"401", "402", "at_risk:201:2026-01-01"}
+            assert rows["401"] == TaskRow(
+                "401",
+                "401",
+                "created",
+                "9001",
+                "301",
+                "201",
+                "101",
+                from_ms(1000),
+                from_ms(900),
+                from_ms(950),
+                "completed",
+                "answer",
+            )
+            assert (rows["402"].submission_id, rows["402"].state) == ("402", "intent")
+            risk = rows["at_risk:201:2026-01-01"]
+            assert (risk.submission_id, risk.kind, risk.task_id, risk.company_id) == (None, "at_risk", "9002", "201")
+            assert [t.key for t in ledger.pending_intents()] == ["402"]
+            ledger.confirm_tasks({"402": "9003"})
+            assert {t.key: t.task_id for t in ledger.tasks()}["402"] == "9003"

@@ -18,10 +18,11 @@ from datetime import datetime
 from pathlib import Path
 
 from connector.config import Settings
-from connector.followup import FollowupRunner, TaskPlan
+from connector.core.followup import TaskPlan
 from connector.hubspot import HubSpotClient, RetryPolicy
 from connector.ledger import Ledger
 from connector.logs import configure
+from connector.pipeline.followup import FollowupRunner
 
 TOKEN = "test-token"
 CRASH_ENV = "FOLLOWUP_CRASH_AFTER_CREATE"

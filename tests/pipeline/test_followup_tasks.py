@@ -1,7 +1,7 @@
 """Follow-up tasks end to end: the real sandbox over HTTP, the real SDK, a real SQLite ledger.
 
 What is checked is what HubSpot ends up holding (`/_sandbox/snapshot`), against an expectation
-computed here independently of connector.followup_rules: one task per eligible answer, with the
+computed here independently of connector.core.followup: one task per eligible answer, with the
 right contact, company, owner and due date — and never a second one, across reruns, a lost
 ledger, a lost create answer and a process killed between create and confirm.
 """
@@ -21,16 +21,19 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from connector.followup import CompanyRisk, FollowupResult, FollowupRunner, TaskPlan
+from connector.core.at_risk import CompanyRisk
+from connector.core.followup import TaskPlan
 from connector.hubspot import HubSpotClient, TaskInput
-from connector.ledger import AnswerRow, CompanyRow, ContactRow, Ledger, TaskIntent
+from connector.ledger import Ledger
+from connector.model import AnswerRow, CompanyRow, ContactRow, TaskIntent
+from connector.pipeline.followup import FollowupResult, FollowupRunner
 from connector.sandbox.limits import Faults
 from connector.sandbox.server import SandboxHTTPServer
-from tests.followup_crash_script import CRASH_ENV, build_client, build_settings
+from tests.pipeline.followup_crash_script import CRASH_ENV, build_client, build_settings
 
 AS_OF = datetime(2026, 10, 7, 12, 0, tzinfo=UTC)  # a Wednesday
 SCRIPT = Path(__file__).with_name("followup_crash_script.py")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 FIXTURE: dict[str, Any] = {
     "owners": [
@@ -336,7 +339,7 @@ class TestExactlyOnce:
         """An intent recorded before a crash that came before the create call gets its task, once."""
         want = EXPECTED["401"]
         env.ledger.record_task_intents(
-            [TaskIntent("401", "301", want["due"], company_id="201", owner_id=want["owner"])]
+            [TaskIntent("401", "401", "301", want["due"], company_id="201", owner_id=want["owner"])]
         )
         result = env.run()
         assert sorted(p.key for p in result.created) == sorted(EXPECTED)

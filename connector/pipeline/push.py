@@ -1,0 +1,74 @@
+"""Push: batch updates of changed values only, and the record of what HubSpot confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from connector.core.diff import ValuePlan
+from connector.errors import ConfigError
+from connector.hubspot import HubSpotClient, RecordFailure
+from connector.ledger import Ledger
+
+
+@dataclass
+class PushResult:
+    """What the push did: records that failed, and when HubSpot stamped our last contact write."""
+
+    failures: list[RecordFailure] = field(default_factory=list)
+    updated: dict[str, int] = field(default_factory=dict)
+    last_contact_write: datetime | None = None
+
+
+class Pusher:
+    """Writes a `ValuePlan` to HubSpot and records the confirmed values in the ledger."""
+
+    def __init__(self, client: HubSpotClient, ledger: Ledger, log: Any) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.log = log
+
+    def push(self, plan: ValuePlan, *, full: bool) -> PushResult:
+        """Send the changed values; after a full read of HubSpot (`full`), the ledger holds all desired values."""
+        result = PushResult()
+        for object_type, desired, updates in (
+            ("contacts", plan.contact_desired, plan.contact_updates),
+            ("companies", plan.company_desired, plan.company_updates),
+        ):
+            failed = self._push(object_type, updates, result)
+            if full:
+                # A backfill read HubSpot's values: everything not failed now holds the desired values.
+                self.ledger.forget_written(object_type)
+                self.ledger.record_written(object_type, {i: v for i, v in desired.items() if i not in failed})
+        return result
+
+    def _push(self, object_type: str, updates: Mapping[str, dict[str, str]], result: PushResult) -> set[str]:
+        if not updates:
+            return set()
+        outcome = self.client.batch_update(object_type, dict(updates))
+        unknown = next((f for f in outcome.failures if "PROPERTY_DOESNT_EXIST" in f.message), None)
+        if unknown is not None and not outcome.ok:
+            raise ConfigError(
+                f"HubSpot has no {object_type} properties for the NPS values (run `nps-connector setup`, "
+                f"or check the names in [properties]): {unknown.message[:300]}"
+            )
+        ok = set(outcome.ok)
+        self.ledger.record_written(object_type, {i: updates[i] for i in ok if i in updates})
+        if object_type == "contacts":
+            stamps = {i: t for i, t in outcome.updated_at.items() if i in ok}
+            self.ledger.set_contacts_modified(stamps)
+            result.last_contact_write = max(stamps.values(), default=None)
+        for failure in outcome.failures:
+            self.log.error(
+                "push.record_failed",
+                object_type=object_type,
+                record_id=failure.id,
+                category=failure.category,
+                message=failure.message,
+            )
+        result.failures.extend(outcome.failures)
+        result.updated[object_type] = len(ok)
+        self.log.info("push.done", object_type=object_type, updated=len(ok), failed=len(outcome.failures))
+        return {f.id for f in outcome.failures}
