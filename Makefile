@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo bench clean hadolint
+.PHONY: install test lint imports typecheck unit demo bench clean hadolint
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check connector tests benchmarks
 	$(BIN)/ruff format --check connector tests benchmarks
 
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
 typecheck: $(STAMP)
 	$(BIN)/mypy connector
 
@@ -27,7 +30,7 @@ hadolint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-test: lint typecheck hadolint unit
+test: lint imports typecheck hadolint unit
 
 demo: $(STAMP)
 	$(BIN)/nps-connector demo

@@ -9,7 +9,7 @@ from connector.errors import ConnectorError, HubSpotAuthError, HubSpotUnavailabl
 Row = tuple[str, bool, str]
 PROPERTIES_WRONG = 1  # exit code when properties are missing or of the wrong type
 
-# What the connector reads and writes, and the scope HubSpot documents for it (notes §1, §7, §9).
+# What the connector reads and writes, and the scope HubSpot's API reference documents for it.
 _PROBES = (
     ("contacts", "crm.objects.contacts.read"),
     ("companies", "crm.objects.companies.read"),

@@ -1,7 +1,7 @@
 """The private-app scopes HubSpot documents per endpoint, named in 403 messages.
 
 HubSpot's 403 body sometimes lists the missing scopes (``errors[].context.requiredGranularScopes``);
-when it does not, the connector names the scopes below (HUBSPOT_API_NOTES.md §1, §6, §7, §9).
+when it does not, the connector names the scopes below (each endpoint's security in HubSpot's API reference).
 """
 
 from __future__ import annotations
