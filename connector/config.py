@@ -1,23 +1,28 @@
-"""Settings: a TOML file plus `NPS_`-prefixed environment variables, validated by pydantic.
+"""Settings: a TOML file plus `NPS_`-prefixed environment variables, read by pydantic-settings.
 
 The file is `--config`, else `$NPS_CONFIG`, else `./nps-connector.toml` (optional). Environment
 variables override the file: `NPS_` + section + `__` + key, e.g. `NPS_SCORING__WINDOW_DAYS=90`;
-list and table values are given as JSON. Any problem becomes one `ConfigError` line naming the
-source, the dotted key and what is wrong — never the value, so the access token cannot leak.
+list and table values are given as JSON, and `NPS_<SECTION>` may hold a whole table as JSON that
+overrides the file key by key. Any problem becomes one `ConfigError` line naming the source, the
+dotted key and what is wrong — never the value, so the access token cannot leak.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
 import string
 import tomllib
-import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal, Self, Union, get_args, get_origin
+from typing import Any, Literal, Self, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -30,6 +35,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from typing_extensions import override  # typing.override is 3.12+; this one comes with pydantic
 
 from connector.errors import ConfigError
 
@@ -89,6 +103,9 @@ class HubSpotSettings(_Section):
     """The `[hubspot]` section: where HubSpot is, how to authenticate, how fast to call it."""
 
     base_url: str = "https://api.hubapi.com"
+    # HubSpot's date-based API version, or "v3" for the numbered /crm/v3 + /crm/v4 paths
+    # (the schedule and the paths of each live in connector/hubspot/versions.py).
+    api_version: Literal["2026-09", "2026-03", "v3"] = "2026-09"
     access_token: SecretStr | None = None
     access_token_file: Path | None = None
     portal_id: str = Field(default="", description="HubSpot account id, only used to build links to records")
@@ -345,8 +362,114 @@ class PropertyNames(BaseModel):
         return tuple(getattr(self, field) for field in _COMPANY_FIELDS)
 
 
-class Settings(_Section):
+class _SourceError(ConfigError):
+    """A ConfigError raised by a settings source; its message already names the file or variable."""
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    config_file: Path | None  # None: no file
+    environ: Mapping[str, str] | None  # None: the process environment, read when Settings() is built
+
+
+# Which file and environment the sources of `Settings()` read. A ContextVar rather than a class
+# attribute or a subclass per call: it is set only for the duration of one `settings_sources` block,
+# is private to the thread or task that set it, and a subclass would make `load_settings(...) ==
+# Settings()` false. Outside such a block `Settings()` reads the process environment but no file,
+# so a ./nps-connector.toml in some working directory (a test's, say) is never picked up by accident.
+_PROCESS_ENV_NO_FILE = _Inputs(None, None)
+_INPUTS: ContextVar[_Inputs] = ContextVar("nps_settings_inputs", default=_PROCESS_ENV_NO_FILE)
+
+
+@contextmanager
+def settings_sources(config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Within the block, `Settings(...)` reads `config_file` (None: no file) and `environ` (None: os.environ)."""
+    token = _INPUTS.set(_Inputs(config_file, environ))
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
+
+
+# @override on every pydantic-settings hook: mypy fails loudly if a release renames one.
+class _EnvSource(EnvSettingsSource):
+    """`NPS_*` variables from a given mapping; a list or table that is not JSON names its variable."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ  # before super().__init__, which loads the variables
+        super().__init__(settings_cls)
+
+    @override
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name if self.case_sensitive else name.lower(): value for name, value in self._environ.items()}
+
+    @override
+    def prepare_field_value(self, field_name: str, field: FieldInfo, value: Any, value_is_complex: bool) -> Any:
+        try:
+            return super().prepare_field_value(field_name, field, value, value_is_complex)
+        except ValueError:
+            # pydantic-settings would say only which section failed; find the variable that did.
+            name = self._bad_json_variable(field_name, field, value)
+            key = name[len(ENV_PREFIX) :].lower().replace(ENV_NESTING, ".")
+            raise _SourceError(f"{_env_name(name, self._environ)}: {key}: expected a JSON value") from None
+
+    def _bad_json_variable(self, field_name: str, field: FieldInfo, value: Any) -> str:
+        whole = f"{self.env_prefix}{field_name}".lower()
+        if value is not None and not _is_json(value):
+            return whole
+        for name, text in self.env_vars.items():
+            if name.startswith(whole + ENV_NESTING):
+                try:
+                    self.explode_env_vars(field_name, field, {name: text})  # one at a time: the culprit
+                except ValueError:
+                    return name
+        return whole
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _env_name(lowered: str, environ: Mapping[str, str]) -> str:
+    """The variable's name as the admin wrote it."""
+    return next((name for name in environ if name.lower() == lowered.lower()), lowered.upper())
+
+
+class _TomlSource(TomlConfigSettingsSource):
+    """The chosen TOML file; a file that is missing, unreadable or not TOML is one line naming it."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        # pydantic-settings silently skips a path that is not a file; a chosen file must be read.
+        if path is not None and not path.is_file():
+            problem = "cannot read config file: not a regular file" if path.exists() else "config file not found"
+            raise _SourceError(f"{path}: {problem}")
+        super().__init__(settings_cls, toml_file=path)
+
+    @override
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        try:
+            return super()._read_file(file_path)
+        except OSError as exc:
+            raise _SourceError(f"{file_path}: cannot read config file: {exc.strerror or type(exc).__name__}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            # tomllib's message gives the line and column, never the content.
+            raise _SourceError(f"{file_path}: not valid TOML: {exc}") from None
+
+
+class Settings(BaseSettings):
     """All settings of the connector; build it with `load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTING,
+        case_sensitive=False,
+        extra="forbid",
+        frozen=True,
+    )
 
     hubspot: HubSpotSettings = HubSpotSettings()
     ledger: LedgerSettings = LedgerSettings()
@@ -356,6 +479,21 @@ class Settings(_Section):
     log: LogSettings = LogSettings()
     properties: PropertyNames = PropertyNames()
 
+    @classmethod
+    @override
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit arguments win, then `NPS_*` variables, then the TOML file; no dotenv, no secrets dir."""
+        inputs = _INPUTS.get()
+        environ = os.environ if inputs.environ is None else inputs.environ
+        return init_settings, _EnvSource(settings_cls, environ), _TomlSource(settings_cls, inputs.config_file)
+
     def access_token(self) -> str:
         """Return the HubSpot access token; raise ConfigError when none is configured."""
         return self.hubspot.token()
@@ -364,144 +502,126 @@ class Settings(_Section):
 def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Load the TOML file (explicit, `$NPS_CONFIG` or ./nps-connector.toml) overlaid with `NPS_*` env vars."""
     env = os.environ if environ is None else environ
-    path, required = _choose_file(config_file, env)
-    data = _read_toml(path, required)
-    source = str(path) if data is not None else "configuration"
-    merged: dict[str, Any] = data if data is not None else {}
-    env_sources = _overlay_env(merged, env)
-    _check_token_sources(merged, env_sources, source)
+    path = _choose_file(config_file, env)
+    file_label = str(path) if path is not None else "configuration"
+    _check_env_names(env)
     try:
-        settings = Settings.model_validate(merged)
+        with settings_sources(path, env):
+            settings = Settings()  # init (none here), then env, then the file: see settings_customise_sources
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, env_sources, source)) from None
+        raise ConfigError(_describe(exc, env, file_label)) from None
+    except _SourceError:
+        raise
+    except ConfigError as exc:
+        # Only HubSpotSettings._one_token_source raises ConfigError while validating; say where each came from.
+        origins = ", ".join(
+            f"{key} from {_origin(('hubspot', key), env, file_label)}" for key in ("access_token", "access_token_file")
+        )
+        raise ConfigError(f"{exc} ({origins})") from None
     if settings.hubspot.access_token_file is not None:
         try:
             settings.hubspot.token()  # fail at start-up, not at the first HubSpot call
         except ConfigError as exc:
-            origin = env_sources.get(("hubspot", "access_token_file"), source)
-            raise ConfigError(f"{origin}: {exc}") from None
+            raise ConfigError(f"{_origin(('hubspot', 'access_token_file'), env, file_label)}: {exc}") from None
     return settings
 
 
-def _choose_file(config_file: Path | None, env: Mapping[str, str]) -> tuple[Path, bool]:
+def _choose_file(config_file: Path | None, env: Mapping[str, str]) -> Path | None:
     if config_file is not None:
-        return config_file, True
+        return config_file
     named = env.get(CONFIG_FILE_ENV, "").strip()
     if named:
-        return Path(named), True
-    return DEFAULT_CONFIG_FILE, False
+        return Path(named)
+    # Only the default may be missing; _TomlSource reports a named file that is not there.
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
 
 
-def _read_toml(path: Path, required: bool) -> dict[str, Any] | None:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        if not required:
-            return None
-        raise ConfigError(f"{path}: config file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or type(exc).__name__}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-
-
-def _overlay_env(merged: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
-    """Write `NPS_*` variables into the file's dict in place; return which keys came from which variable."""
-    sources: dict[tuple[str, ...], str] = {}
-    sections = set(Settings.model_fields)
-    # Sorted so the outcome does not depend on the environment's order when `__` keys overlap.
+def _check_env_names(env: Mapping[str, str]) -> None:
+    # pydantic-settings ignores `NPS_X__Y` when X is no section; a misspelt section must not be ignored.
+    sections = list(Settings.model_fields)
     for name in sorted(env):
         if not name.upper().startswith(ENV_PREFIX):
             continue
-        parts = tuple(name[len(ENV_PREFIX) :].lower().split(ENV_NESTING))
-        if len(parts) == 1 and parts[0] not in sections:
-            continue  # NPS_CONFIG and other non-setting variables
-        if parts[0] not in sections:
-            raise ConfigError(f"{name}: unknown section {parts[0]!r} (known: {', '.join(sorted(sections))})")
-        if any(not part for part in parts):
+        parts = name[len(ENV_PREFIX) :].lower().split(ENV_NESTING)
+        if len(parts) == 1:
+            continue  # NPS_CONFIG, or a whole section as JSON
+        if not all(parts):
             raise ConfigError(f"{name}: empty key between '{ENV_NESTING}' separators")
-        value: object = env[name]
-        if _is_complex(_annotation_at(parts)):
-            try:
-                value = json.loads(env[name])
-            except json.JSONDecodeError:
-                raise ConfigError(f"{name}: {'.'.join(parts)}: expected a JSON value") from None
-        _set_path(merged, parts, value)
-        sources[parts] = name
-    return sources
+        if parts[0] not in sections:
+            raise ConfigError(f"{name}: {_unknown_key((parts[0],))}")
 
 
-def _set_path(target: dict[str, Any], parts: tuple[str, ...], value: object) -> None:
-    for part in parts[:-1]:
-        child = target.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            target[part] = child
-        target = child
-    existing = target.get(parts[-1])
-    if isinstance(existing, dict) and isinstance(value, dict):
-        # A whole table from JSON overrides key by key, like the nested variables do.
-        for key, item in value.items():
-            _set_path(existing, (str(key),), item)
-    else:
-        target[parts[-1]] = value
-
-
-def _annotation_at(parts: tuple[str, ...]) -> object:
-    annotation: object = Settings
-    for part in parts:
-        annotation = _unwrap_optional(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(part)
-            if field is None:
-                return None
-            annotation = field.annotation
-        elif get_origin(annotation) is dict:
-            annotation = get_args(annotation)[1]
-        else:
-            return None
-    return annotation
-
-
-def _unwrap_optional(annotation: object) -> object:
-    if get_origin(annotation) in (Union, types.UnionType):
-        members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return annotation
-
-
-def _is_complex(annotation: object) -> bool:
-    annotation = _unwrap_optional(annotation)
-    if get_origin(annotation) in (list, dict, set, frozenset, tuple):
-        return True
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _check_token_sources(merged: dict[str, Any], env_sources: dict[tuple[str, ...], str], source: str) -> None:
-    # Checked before validation so the message can say where each of the two came from.
-    hubspot = merged.get("hubspot")
-    if not isinstance(hubspot, dict):
-        return
-    given = [key for key in ("access_token", "access_token_file") if _empty_to_none(hubspot.get(key)) is not None]
-    if len(given) == 2:
-        origins = ", ".join(f"{key} from {env_sources.get(('hubspot', key), source)}" for key in given)
-        raise ConfigError(f"give either hubspot.access_token or hubspot.access_token_file, not both ({origins})")
-
-
-def _describe(exc: ValidationError, env_sources: dict[tuple[str, ...], str], source: str) -> str:
+def _describe(exc: ValidationError, env: Mapping[str, str], file_label: str) -> str:
     """One line for all errors, built from location and message only (pydantic's text embeds the input)."""
     problems = []
     for error in exc.errors(include_url=False, include_input=False, include_context=False):
         loc = error["loc"]
-        key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
-        origin = source
-        for end in range(len(loc), 0, -1):
-            prefix = tuple(str(part).lower() for part in loc[:end])
-            if prefix in env_sources:
-                origin = env_sources[prefix]
-                break
+        origin = _origin(loc, env, file_label)
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{origin}: {_unknown_key(loc)}")
+            continue
+        key = _dotted(loc)
         message = error["msg"].removeprefix("Value error, ")
         problems.append(f"{origin}: {key}: {message}" if key else f"{origin}: {message}")
     return "; ".join(problems)
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+
+
+def _origin(loc: tuple[int | str, ...], env: Mapping[str, str], file_label: str) -> str:
+    """The variable that set the key at `loc` (itself, or an enclosing table given as JSON), else the file."""
+    names = {name.lower(): name for name in env if name.upper().startswith(ENV_PREFIX)}
+    for end in range(len(loc), 0, -1):
+        name = names.get(ENV_PREFIX.lower() + ENV_NESTING.join(str(part).lower() for part in loc[:end]))
+        if name is None:
+            continue
+        if end == len(loc) or _json_sets(env[name], loc[end:]):
+            return name
+    return file_label
+
+
+def _json_sets(text: str, rest: tuple[int | str, ...]) -> bool:
+    # Tables from JSON merge key by key with the file; anything else (a list, a scalar) replaces it whole.
+    try:
+        node: object = json.loads(text)
+    except ValueError:
+        return False
+    for part in rest:
+        if not isinstance(node, dict):
+            return True
+        if str(part) not in node:
+            return False
+        node = node[str(part)]
+    return True
+
+
+def _unknown_key(loc: tuple[int | str, ...]) -> str:
+    """`key: unknown key (did you mean ...?)`, or the valid keys when nothing is close."""
+    *parent, name = [str(part) for part in loc]
+    valid = _keys_at(tuple(parent))
+    kind = "key" if parent else "section"
+    close = difflib.get_close_matches(name.lower(), valid, n=1)
+    if close:
+        hint = f"did you mean {'.'.join([*parent, close[0]])}?"
+    elif valid:
+        hint = f"valid {kind}s{' of ' + '.'.join(parent) if parent else ''}: {', '.join(valid)}"
+    else:
+        return f"{'.'.join([*parent, name])}: unknown {kind}"
+    return f"{'.'.join([*parent, name])}: unknown {kind} ({hint})"
+
+
+def _keys_at(path: tuple[str, ...]) -> list[str]:
+    """The field names of the model at a dotted path (keys of a dict field are skipped over)."""
+    node: object = Settings
+    parts = iter(path)
+    for part in parts:
+        if not (isinstance(node, type) and issubclass(node, BaseModel)) or part not in node.model_fields:
+            return []
+        node = node.model_fields[part].annotation
+        if get_origin(node) is dict:
+            node = get_args(node)[1]
+            if next(parts, None) is None:
+                return []  # the table itself takes any key
+    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []

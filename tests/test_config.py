@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from connector.config import DEFAULT_BODY_TEMPLATE, Settings, load_settings
+from connector.config import DEFAULT_BODY_TEMPLATE, Settings, load_settings, settings_sources
 from connector.errors import ConfigError
 
 TOKEN = "pat-eu1-SECRET-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _no_nps_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Settings()` reads the process environment: a developer's exported NPS_* must not change these tests."""
+    for name in [name for name in os.environ if name.upper().startswith("NPS_")]:
+        monkeypatch.delenv(name)
 
 
 def write(tmp_path: Path, text: str, name: str = "nps.toml") -> Path:
@@ -120,6 +132,80 @@ class TestSources:
         assert settings.properties.contact_score == "acme_nps"
 
 
+class TestPrecedence:
+    def test_init_beats_env_beats_file(self, tmp_path: Path) -> None:
+        """Explicit arguments win over variables, which win over the file; the file's other keys stay."""
+        path = write(tmp_path, "[scoring]\nwindow_days = 1\nmin_company_responses = 1\nsurvey_types = ['CSAT']\n")
+        env = {"NPS_SCORING__WINDOW_DAYS": "2", "NPS_SCORING__MIN_COMPANY_RESPONSES": "2"}
+        with settings_sources(path, env):
+            settings = Settings(scoring={"window_days": 3})
+        assert settings.scoring.window_days == 3
+        assert settings.scoring.min_company_responses == 2
+        assert settings.scoring.survey_types == ["CSAT"]
+
+    def test_load_settings_env_beats_file(self, tmp_path: Path) -> None:
+        """load_settings has no explicit arguments: the variable wins, the file fills in the rest."""
+        path = write(tmp_path, "[scoring]\nwindow_days = 1\nsurvey_types = ['CSAT']\n[sync]\nlookback_minutes = 5\n")
+        settings = load_settings(path, {"NPS_SCORING__WINDOW_DAYS": "2", "NPS_SYNC": '{"lookback_minutes": 7}'})
+        assert (settings.scoring.window_days, settings.scoring.survey_types) == (2, ["CSAT"])
+        assert settings.sync.lookback_minutes == 7
+
+    def test_plain_settings_reads_the_process_environment_but_no_file(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`Settings()` outside load_settings is BaseSettings: NPS_* apply, ./nps-connector.toml does not."""
+        write(tmp_path, "[scoring]\nwindow_days = 30\nmin_company_responses = 4\n", name="nps-connector.toml")
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("NPS_SCORING__WINDOW_DAYS", "9")
+        settings = Settings()
+        assert (settings.scoring.window_days, settings.scoring.min_company_responses) == (9, 1)
+
+    def test_sources_do_not_leak_between_calls(self, tmp_path: Path) -> None:
+        """The file and environment of one load_settings call are gone once it returns."""
+        path = write(tmp_path, "[scoring]\nwindow_days = 30\n")
+        assert load_settings(path, {"NPS_LOG__LEVEL": "debug"}).scoring.window_days == 30
+        assert Settings() == load_settings(write(tmp_path, "", name="empty.toml"), {})
+
+    def test_section_json_and_nested_variable_combine(self, tmp_path: Path) -> None:
+        """NPS_<SECTION> as JSON and NPS_<SECTION>__<KEY> together both apply over the file."""
+        path = write(tmp_path, "[scoring]\nwindow_days = 180\nmin_company_responses = 3\nsurvey_ids = ['7']\n")
+        env = {"NPS_SCORING": '{"window_days": 90}', "NPS_SCORING__MIN_COMPANY_RESPONSES": "5"}
+        settings = load_settings(path, env)
+        assert (settings.scoring.window_days, settings.scoring.min_company_responses) == (90, 5)
+        assert settings.scoring.survey_ids == ["7"]
+
+    @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        file_days=st.integers(1, 10_000),
+        file_min=st.integers(1, 500),
+        env_days=st.none() | st.integers(1, 10_000),
+        env_min=st.none() | st.integers(1, 500),
+        as_json=st.booleans(),
+    )
+    def test_env_always_wins_and_file_keys_stay(
+        self,
+        tmp_path: Path,
+        file_days: int,
+        file_min: int,
+        env_days: int | None,
+        env_min: int | None,
+        as_json: bool,
+    ) -> None:
+        """For any values in file and environment (nested or JSON form), the variable wins key by key."""
+        text = f"[scoring]\nwindow_days = {file_days}\nmin_company_responses = {file_min}\nsurvey_ids = ['42']\n"
+        path = write(tmp_path, text)  # the same file, rewritten for every example
+        chosen = {"window_days": env_days, "min_company_responses": env_min}
+        given_env = {key: value for key, value in chosen.items() if value is not None}
+        if as_json:
+            env = {"NPS_SCORING": json.dumps(given_env)} if given_env else {}
+        else:
+            env = {f"NPS_SCORING__{key.upper()}": str(value) for key, value in given_env.items()}
+        scoring = load_settings(path, env).scoring
+        assert scoring.window_days == (file_days if env_days is None else env_days)
+        assert scoring.min_company_responses == (file_min if env_min is None else env_min)
+        assert scoring.survey_ids == ["42"]
+
+
 class TestToken:
     def test_token_from_env(self, tmp_path: Path) -> None:
         """NPS_HUBSPOT__ACCESS_TOKEN is the token."""
@@ -189,24 +275,28 @@ class TestErrors:
         path = write(tmp_path, "[scoring]\nwindow_dayz = 30\n")
         with pytest.raises(ConfigError) as info:
             load_settings(path, {})
-        assert str(info.value) == f"{path}: scoring.window_dayz: Extra inputs are not permitted"
+        assert str(info.value) == f"{path}: scoring.window_dayz: unknown key (did you mean scoring.window_days?)"
 
     def test_unknown_section_in_file_is_named(self, tmp_path: Path) -> None:
-        """A misspelt section is an error naming it."""
+        """A misspelt section is an error naming it and suggesting the section meant."""
         path = write(tmp_path, "[scorign]\nwindow_days = 30\n")
-        with pytest.raises(ConfigError, match="scorign"):
+        with pytest.raises(ConfigError) as info:
             load_settings(path, {})
+        assert str(info.value) == f"{path}: scorign: unknown section (did you mean scoring?)"
 
     def test_unknown_key_from_env_names_the_variable(self, tmp_path: Path) -> None:
         """A misspelt variable is an error naming the variable and the key."""
         with pytest.raises(ConfigError) as info:
             load_settings(write(tmp_path, ""), {"NPS_SCORING__WINDOWDAYS": "3"})
-        assert str(info.value).startswith("NPS_SCORING__WINDOWDAYS: scoring.windowdays: ")
+        assert str(info.value) == (
+            "NPS_SCORING__WINDOWDAYS: scoring.windowdays: unknown key (did you mean scoring.window_days?)"
+        )
 
     def test_unknown_section_from_env_names_the_variable(self, tmp_path: Path) -> None:
-        """NPS_<bad section>__KEY is an error rather than silently ignored."""
-        with pytest.raises(ConfigError, match="NPS_SCORNIG__WINDOW_DAYS"):
+        """NPS_<bad section>__KEY is an error rather than silently ignored, with the section meant."""
+        with pytest.raises(ConfigError) as info:
             load_settings(write(tmp_path, ""), {"NPS_SCORNIG__WINDOW_DAYS": "3"})
+        assert str(info.value) == "NPS_SCORNIG__WINDOW_DAYS: scornig: unknown section (did you mean scoring?)"
 
     def test_bad_value_in_file_names_key_and_file(self, tmp_path: Path) -> None:
         """A value out of range is one line: file, dotted key, what is wrong."""
@@ -296,3 +386,59 @@ class TestErrors:
         assert "scoring.window_days" in message
         assert "scoring.min_company_responses" in message
         assert "\n" not in message
+
+
+class TestUnknownKeys:
+    def test_typo_in_file_suggests_the_key(self, tmp_path: Path) -> None:
+        """A near miss in the file names the file and the key meant."""
+        path = write(tmp_path, "[scoring]\nwindwo_days = 5\n")
+        with pytest.raises(ConfigError) as info:
+            load_settings(path, {})
+        assert str(info.value) == f"{path}: scoring.windwo_days: unknown key (did you mean scoring.window_days?)"
+
+    def test_typo_in_section_json_names_the_variable(self, tmp_path: Path) -> None:
+        """A near miss inside NPS_<SECTION>'s JSON names that variable, not the file."""
+        with pytest.raises(ConfigError) as info:
+            load_settings(write(tmp_path, ""), {"NPS_SCORING": '{"windwo_days": 5}'})
+        assert str(info.value) == "NPS_SCORING: scoring.windwo_days: unknown key (did you mean scoring.window_days?)"
+
+    def test_typo_in_nested_table_suggests_the_key(self, tmp_path: Path) -> None:
+        """Keys inside a per-survey template table get a suggestion too."""
+        path = write(tmp_path, '[followup.templates_by_survey."77"]\nsubjct = "Hi"\n')
+        with pytest.raises(ConfigError) as info:
+            load_settings(path, {})
+        assert str(info.value) == (
+            f"{path}: followup.templates_by_survey.77.subjct: unknown key "
+            "(did you mean followup.templates_by_survey.77.subject?)"
+        )
+
+    def test_no_close_match_lists_the_valid_keys(self, tmp_path: Path) -> None:
+        """Without a near miss, the message lists the keys the section has."""
+        path = write(tmp_path, "[scoring]\nzzz = 5\n")
+        with pytest.raises(ConfigError) as info:
+            load_settings(path, {})
+        assert str(info.value) == (
+            f"{path}: scoring.zzz: unknown key (valid keys of scoring: window_days, min_company_responses, "
+            "company_promoter_at, company_detractor_below, survey_types, survey_ids)"
+        )
+
+    def test_unknown_section_without_close_match_lists_the_sections(self, tmp_path: Path) -> None:
+        """An unknown section far from any real one lists the sections."""
+        with pytest.raises(ConfigError) as info:
+            load_settings(write(tmp_path, ""), {"NPS_ZZZZ__KEY": "1"})
+        assert str(info.value) == (
+            "NPS_ZZZZ__KEY: zzzz: unknown section (valid sections: hubspot, ledger, scoring, followup, sync, log, "
+            "properties)"
+        )
+
+    def test_empty_key_in_variable_name(self, tmp_path: Path) -> None:
+        """A doubled separator is named rather than read as an empty key."""
+        with pytest.raises(ConfigError) as info:
+            load_settings(write(tmp_path, ""), {"NPS_SCORING____WINDOW_DAYS": "1"})
+        assert str(info.value) == "NPS_SCORING____WINDOW_DAYS: empty key between '__' separators"
+
+    def test_bad_section_json_names_the_variable(self, tmp_path: Path) -> None:
+        """NPS_<SECTION> that is not JSON is named, without its value."""
+        with pytest.raises(ConfigError) as info:
+            load_settings(write(tmp_path, ""), {"NPS_HUBSPOT": f"access_token={TOKEN}"})
+        assert str(info.value) == "NPS_HUBSPOT: hubspot: expected a JSON value"
