@@ -1,6 +1,6 @@
 """A generated, realistic B2B portal for the sandbox (`sandbox --demo-portal SIZE --seed N`).
 
-`generate_portal(size, seed, now)` returns a fixture dict in the DESIGN.md snapshot format with
+`generate_portal(size, seed, now)` returns a fixture dict in the fixture (snapshot) format with
 `size` feedback submissions. The same (size, seed, now) always gives the same portal: only one
 `random.Random(seed)` is drawn from, and nothing depends on set or hash order.
 

@@ -57,9 +57,27 @@ def validation(message: str, **kwargs: Any) -> ApiError:
     return ApiError(400, "VALIDATION_ERROR", message, **kwargs)
 
 
+class RuleViolation(ApiError):
+    """400 VALIDATION_ERROR for a write that a portal validation rule refuses (from API version 2026-09)."""
+
+
 def property_errors(problems: list[dict[str, str]]) -> ApiError:
     """400 VALIDATION_ERROR listing invalid property values, as HubSpot formats them."""
-    message = "Property values were not valid: " + json.dumps(
+    return ApiError(400, "VALIDATION_ERROR", _property_message(problems), context=_property_names(problems))
+
+
+def rule_violation(problems: list[dict[str, str]]) -> RuleViolation:
+    """The same 400 body as `property_errors`, for values a portal validation rule refuses."""
+    return RuleViolation(400, "VALIDATION_ERROR", _property_message(problems), context=_property_names(problems))
+
+
+def _property_names(problems: list[dict[str, str]]) -> dict[str, list[str]]:
+    return {"propertyName": [p["name"] for p in problems]}
+
+
+def _property_message(problems: list[dict[str, str]]) -> str:
+    # Changelog "Property Validations Rules will be enforced for APIs and Integrations": one entry per property.
+    return "Property values were not valid: " + json.dumps(
         [
             {
                 "isValid": False,
@@ -72,7 +90,6 @@ def property_errors(problems: list[dict[str, str]]) -> ApiError:
         ],
         separators=(",", ":"),
     )
-    return ApiError(400, "VALIDATION_ERROR", message, context={"propertyName": [p["name"] for p in problems]})
 
 
 def batch_error_item(err: ApiError, **context: list[str]) -> dict[str, Any]:
@@ -85,3 +102,8 @@ def batch_error_item(err: ApiError, **context: list[str]) -> dict[str, Any]:
     if err.sub_category:
         item["subCategory"] = err.sub_category
     return item
+
+
+def standard_error(item: dict[str, Any]) -> dict[str, Any]:
+    """A batch error item with every field HubSpot's StandardError requires (context, errors, links)."""
+    return {**item, "context": item.get("context", {}), "errors": item.get("errors", []), "links": {}}

@@ -1,4 +1,4 @@
-"""Load a portal from the fixture JSON of DESIGN.md, and write it back (snapshot / --state file)."""
+"""Load a portal from the fixture JSON (README, "The HubSpot sandbox"), and write it back (snapshot / --state file)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.sandbox import schema
+from connector.sandbox.rules import RuleError, parse_rules
 from connector.sandbox.search import parse_instant_ms
 from connector.sandbox.store import Portal, Record, iso_ms
 
@@ -70,6 +71,10 @@ def _load(portal: Portal, data: Mapping[str, Any]) -> None:
                 portal.create_property(otype, defn)
     for owner in _records(data, "owners"):
         portal.add_owner(owner)
+    try:
+        portal.validation_rules = parse_rules(data.get("validation_rules"))
+    except RuleError as exc:
+        raise FixtureError(str(exc)) from None
     all_ids = []
     for key in ("companies", "contacts", "feedback_submissions", "tasks"):
         all_ids += [str(r["id"]) for r in _records(data, key)]
@@ -189,6 +194,7 @@ def snapshot(portal: Portal) -> dict[str, Any]:
                 ]
                 for t, defs in portal.props.items()
             },
+            "validation_rules": [r.to_json() for r in portal.validation_rules],
             "companies": [_dump(r) for r in _ordered(portal, "companies")],
             "contacts": [],
             "merges": [],

@@ -1,6 +1,6 @@
 """Rate limits and fault injection for the sandbox, both with HubSpot's 429 bodies.
 
-Limits (usage guidelines, HUBSPOT_API_NOTES.md §3): a rolling 10-second window per token for
+Limits (HubSpot's API usage guidelines; docs/hubspot-behaviour.md): a rolling 10-second window per token for
 everything but search, search's own per-second limit per portal, a daily limit per portal.
 A request answered with 429 uses up no budget. HubSpot documents no Retry-After on 429s, so
 none is sent.

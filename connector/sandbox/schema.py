@@ -1,6 +1,6 @@
 """Object types, system property definitions and association types the sandbox serves.
 
-Facts and sources: ../../docs/hubspot-behaviour.md and ../shared/HUBSPOT_API_NOTES.md.
+Facts and sources: docs/hubspot-behaviour.md.
 """
 
 from __future__ import annotations

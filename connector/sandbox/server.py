@@ -1,4 +1,6 @@
-"""The sandbox's HTTP transport: routing, auth, scopes, limits, faults, stats, sandbox-only endpoints.
+"""The sandbox's HTTP transport: dispatch, auth, scopes, limits, faults, stats, sandbox-only endpoints.
+
+The routes of every API version family are in routes.py; this module serves them all alike.
 
 A threaded stdlib server (HTTP/1.1 keep-alive) rather than an ASGI stack: the `reset` and
 `lost` faults must drop a TCP connection with no response, which needs the raw socket.
@@ -7,7 +9,6 @@ A threaded stdlib server (HTTP/1.1 keep-alive) rather than an ASGI stack: the `r
 from __future__ import annotations
 
 import json
-import re
 import socket
 import struct
 import sys
@@ -16,102 +17,23 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from connector.sandbox import api, api_meta, schema
+from connector.sandbox import api
 from connector.sandbox.errors import ApiError
 from connector.sandbox.fixture import load_portal, snapshot, string_props
 from connector.sandbox.limits import FAULT_KINDS, Faults, RateLimits, rate_limit_body
+from connector.sandbox.routes import match_route, required_scopes
+from connector.sandbox.rules import RuleError, ValidationRule, parse_rules
 from connector.sandbox.search import parse_instant_ms
 from connector.sandbox.store import Portal, Record, iso_ms
+from connector.sandbox.versions import unknown_version
 
 ALL_SCOPES = frozenset({"*"})
-
-
-@dataclass(frozen=True)
-class Route:
-    """One API route: method, HubSpot's path template, handler and the scopes it needs."""
-
-    method: str
-    template: str
-    handler: api.Handler
-    scope: str  # read | write | schema_read | schema_write | owners | custom
-    pattern: re.Pattern[str] = field(compare=False, default=re.compile(""))
-
-
-def _route(method: str, template: str, handler: api.Handler, scope: str) -> Route:
-    regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
-    return Route(method, template, handler, scope, re.compile(regex))
-
-
-OBJ = "/crm/v3/objects/{objectType}"
-PROPS = "/crm/v3/properties/{objectType}"
-ROUTES = [
-    _route("GET", "/crm/v3/schemas", api_meta.list_schemas, "custom"),
-    _route("POST", OBJ + "/search", api.search, "read"),
-    _route("POST", OBJ + "/batch/read", api.batch_read, "read"),
-    _route("POST", OBJ + "/batch/create", api.batch_create, "write"),
-    _route("POST", OBJ + "/batch/update", api.batch_update, "write"),
-    _route("POST", OBJ + "/batch/upsert", api.batch_upsert, "write"),
-    _route("POST", OBJ + "/batch/archive", api.batch_archive, "write"),
-    _route("GET", OBJ, api.list_objects, "read"),
-    _route("POST", OBJ, api.create_object, "write"),
-    _route("GET", OBJ + "/{objectId}", api.get_object, "read"),
-    _route("PATCH", OBJ + "/{objectId}", api.update_object, "write"),
-    _route("DELETE", OBJ + "/{objectId}", api.archive_object, "write"),
-    _route(
-        "GET", "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}", api_meta.list_associations, "read"
-    ),
-    _route(
-        "POST",
-        "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read",
-        api_meta.batch_read_associations,
-        "read",
-    ),
-    _route("GET", "/crm/v3/owners/", api_meta.list_owners, "owners"),
-    _route("GET", "/crm/v3/owners/{ownerId}", api_meta.get_owner, "owners"),
-    _route("GET", PROPS + "/groups", api_meta.list_groups, "schema_read"),
-    _route("POST", PROPS + "/groups", api_meta.create_group, "schema_write"),
-    _route("GET", PROPS + "/groups/{groupName}", api_meta.get_group, "schema_read"),
-    _route("GET", PROPS, api_meta.list_properties, "schema_read"),
-    _route("POST", PROPS, api_meta.create_property, "schema_write"),
-    _route("GET", PROPS + "/{propertyName}", api_meta.get_property, "schema_read"),
-]
-
-
-def match_route(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-    """The route for a request, its path parameters, and whether the path exists for another method."""
-    if path == "/crm/v3/owners":
-        path = "/crm/v3/owners/"  # HubSpot serves both; the SDK calls the trailing-slash form
-    path_known = False
-    for route in ROUTES:
-        m = route.pattern.match(path)
-        if m:
-            if route.method == method:
-                return route, {k: unquote(v) for k, v in m.groupdict().items()}, True
-            path_known = True
-    return None, {}, path_known
-
-
-def required_scopes(route: Route, params: dict[str, str]) -> tuple[str, ...]:
-    """Scopes of which the token needs one (HubSpot's API reference per endpoint)."""
-    if route.scope == "owners":
-        return ("crm.objects.owners.read",)
-    if route.scope == "custom":
-        return ("crm.schemas.custom.read",)
-    ot = schema.resolve_type(params.get("objectType") or params.get("fromObjectType") or "")
-    if ot is None:
-        return ()
-    return {
-        "read": ot.read_scopes,
-        "write": ot.write_scopes,
-        "schema_read": ot.schema_read_scopes,
-        "schema_write": ot.schema_write_scopes,
-    }[route.scope]
 
 
 @dataclass
@@ -222,6 +144,21 @@ class Sandbox:
         self.mark_dirty()
         return len(items)
 
+    def add_validation_rules(self, rules: list[ValidationRule]) -> int:
+        """POST /_sandbox/validation_rules: switch rules on at runtime (enforced from API version 2026-09)."""
+        with self.portal.lock:
+            self.portal.validation_rules = [*self.portal.validation_rules, *rules]
+        self.mark_dirty()
+        return len(rules)
+
+    def clear_validation_rules(self) -> int:
+        """DELETE /_sandbox/validation_rules: switch every rule off; the number removed."""
+        with self.portal.lock:
+            removed = len(self.portal.validation_rules)
+            self.portal.validation_rules = []
+        self.mark_dirty()
+        return removed
+
     def mark_dirty(self) -> None:
         """Note that the --state file needs writing."""
         self._dirty = True
@@ -325,8 +262,8 @@ class Handler(BaseHTTPRequestHandler):
                 sandbox.throttled += 1
             return 429, rate_limit_body(policy), limit_headers
         if route is None:
-            status = 405 if path_known else 404
-            return status, ApiError(status, "", f"No route for {self.command} {path}").body(), limit_headers
+            status, out = _no_route(self.command, path, path_known)
+            return status, out, limit_headers
         needed = required_scopes(route, params)
         if scopes is not ALL_SCOPES and needed and not scopes.intersection(needed):
             return 403, _scope_error(needed), limit_headers
@@ -338,7 +275,7 @@ class Handler(BaseHTTPRequestHandler):
         if search and len(raw) > 3000:
             err = ApiError(400, "VALIDATION_ERROR", "The request body is too large: the limit is 3000 characters.")
             return 400, err.body(), limit_headers
-        req = api.Request(self.command, params, parse_qs(query, keep_blank_values=True), body)
+        req = api.Request(self.command, params, parse_qs(query, keep_blank_values=True), body, version=route.version)
         try:
             with sandbox.portal.lock:
                 status, out = route.handler(sandbox.portal, req)
@@ -371,11 +308,30 @@ class Handler(BaseHTTPRequestHandler):
                 if not isinstance(items, list):
                     raise ApiError(400, "VALIDATION_ERROR", 'expected {"feedback_submissions": [...]}')
                 return 201, {"added": sandbox.add_submissions(items)}, {}
+            if path == "/_sandbox/validation_rules":
+                return self._validation_rules(raw)
         except ApiError as err:
             return err.status, err.body(), {}
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             return 400, ApiError(400, "VALIDATION_ERROR", f"bad request: {exc}").body(), {}
         return 404, ApiError(404, "", f"No sandbox endpoint {self.command} {path}").body(), {}
+
+    def _validation_rules(self, raw: bytes) -> tuple[int, Any, dict[str, str]]:
+        """GET lists the portal's rules, POST adds some (201), DELETE removes them all."""
+        sandbox = self.server.sandbox
+        if self.command == "GET":
+            with sandbox.portal.lock:
+                return 200, {"validation_rules": [r.to_json() for r in sandbox.portal.validation_rules]}, {}
+        if self.command == "DELETE":
+            return 200, {"removed": sandbox.clear_validation_rules()}, {}
+        if self.command != "POST":
+            raise ApiError(405, "", f"No sandbox endpoint {self.command} /_sandbox/validation_rules")
+        body = json.loads(raw or b"{}")
+        try:
+            rules = parse_rules(body.get("validation_rules") if isinstance(body, dict) else body)
+        except RuleError as exc:
+            raise ApiError(400, "VALIDATION_ERROR", str(exc)) from None
+        return 201, {"added": sandbox.add_validation_rules(rules)}, {}
 
     def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
         data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
@@ -395,6 +351,17 @@ class Handler(BaseHTTPRequestHandler):
         with suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.log_message('"%s" dropped', self.requestline)
+
+
+def _no_route(method: str, path: str, path_known: bool) -> tuple[int, dict[str, Any]]:
+    """405 for a known path with another method; 404 (HubSpot's error body) for unknown paths and versions."""
+    if path_known:
+        return 405, ApiError(405, "", f"No route for {method} {path}").body()
+    version = unknown_version(path)
+    message = f"No route for {method} {path}"
+    if version is not None:
+        message = f"resource not found: API version {version} does not exist ({method} {path})"
+    return 404, ApiError(404, "OBJECT_NOT_FOUND", message).body()
 
 
 def _auth_error() -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from connector.sandbox import schema
 from connector.sandbox.errors import ApiError, not_found, property_errors, validation
+from connector.sandbox.rules import ValidationRule
 from connector.sandbox.search import Query, SearchIndex, page, parse_instant_ms, sort_key
 
 Props = dict[str, str]
@@ -80,6 +81,7 @@ class Portal:
         # (from_type, to_type) -> from_id -> to_id -> association type ids
         self.assoc: dict[tuple[str, str], dict[str, dict[str, set[int]]]] = {pair: {} for pair in schema.ASSOC_TYPES}
         self.owners: dict[str, dict[str, Any]] = {}
+        self.validation_rules: list[ValidationRule] = []  # enforced on writes from API version 2026-09
         self.props = schema.system_properties()
         self.groups: dict[str, dict[str, dict[str, Any]]] = {
             t: {name: {"name": name, "label": label, "displayOrder": -1, "archived": False} for name, label in g}

@@ -6,6 +6,8 @@ named in the comment beside it.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 
@@ -115,3 +117,40 @@ def nps_contact_properties() -> dict[str, Any]:
             ]
         },
     }
+
+
+DATED_VERSIONS = ("2026-03", "2026-09")
+
+
+def call(client: Any, method: str, path: str, body: Any = None, qs: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """One request through the SDK's generic `api_request` (the SDK knows no date-based paths): status, JSON."""
+    options: dict[str, Any] = {"method": method, "path": path}
+    if body is not None:
+        options["body"] = body
+    if qs:
+        options["qs"] = qs
+    resp = client.api_request(options)
+    return resp.status_code, (resp.json() if resp.content else None)
+
+
+def without_volatile(body: Any) -> Any:
+    """A body minus what differs between two identical requests (batch times, error correlation ids)."""
+    if isinstance(body, dict):
+        return {
+            k: without_volatile(v) for k, v in body.items() if k not in ("startedAt", "completedAt", "correlationId")
+        }
+    if isinstance(body, list):
+        return [without_volatile(v) for v in body]
+    return body
+
+
+def sdk_json(method: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[int, Any]:
+    """A typed SDK call's raw answer: status and JSON (also for the errors the SDK raises)."""
+    try:
+        resp = method(*args, **kwargs, _preload_content=False)
+    except Exception as exc:  # each SDK package has its own ApiException class (notes §11)
+        status = getattr(exc, "status", None)
+        if status is None:
+            raise
+        return int(status), json.loads(exc.body) if getattr(exc, "body", None) else None  # type: ignore[attr-defined]
+    return int(resp.status), json.loads(resp.data) if resp.data else None
