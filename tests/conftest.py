@@ -22,6 +22,21 @@ from connector.sandbox.server import SandboxHTTPServer, SandboxOptions, serve_in
 
 TOKEN = "test-token"
 
+# The API versions the end-to-end suites run on; 2026-03 gets a smaller smoke run of its own.
+E2E_VERSIONS = ("2026-09", "v3")
+
+
+def route_key(version: str, numbered: str) -> str:
+    """A `/_sandbox/stats` route key on `version`, given as its v3/v4 form (HubSpot's reference paths)."""
+    if version == "v3":
+        return numbered
+    method, path = numbered.split(" ", 1)
+    for old, new in (("/crm/v4/associations/", "/crm/associations/{v}/"), ("/crm/v3/objects/", "/crm/objects/{v}/")):
+        if path.startswith(old):
+            return f"{method} {new.format(v=version)}{path[len(old) :]}"
+    raise ValueError(f"no date-based form known for {numbered}")
+
+
 TEST_OPTIONS: dict[str, Any] = {
     "search_lag_ms": 0,
     "rate_limit": 1_000_000,

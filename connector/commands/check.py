@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from connector.errors import ConnectorError, HubSpotAuthError, HubSpotUnavailable
 
-Row = tuple[str, bool, str]
+Row = tuple[str, bool | None, str]  # (check, ok, detail); ok None: a warning that does not fail `check`
 PROPERTIES_WRONG = 1  # exit code when properties are missing or of the wrong type
 
 # What the connector reads and writes, and the scope HubSpot's API reference documents for it.
@@ -19,7 +20,7 @@ _PROBES = (
 
 
 def run_checks(config: Path | None) -> tuple[list[Row], int]:
-    """Rows of (check, ok, detail) and the exit code: 0, or the code of the first failure."""
+    """Rows of (check, ok, detail) and the exit code: 0, or the code of the first failure (warnings do not count)."""
     from connector.commands.runtime import Runtime
     from connector.commands.setup import inspect_properties
 
@@ -31,6 +32,13 @@ def run_checks(config: Path | None) -> tuple[list[Row], int]:
         rows.append(("config", False, str(exc)))
         return rows, exc.exit_code
     rows.append(("config", True, f"HubSpot at {rt.settings.hubspot.base_url}; ledger {rt.settings.ledger.path}"))
+    version = client.api_version
+    today = datetime.now(UTC).date()
+    if version.unsupported(today):
+        hint = "set hubspot.api_version to a current version, then run `check` and `sync --dry-run`"
+        rows.append(("api version", None, f"{version.name}: {version.status(today)} by HubSpot; {hint}"))
+    else:
+        rows.append(("api version", True, f"{version.name}: {version.status(today)}"))
     try:
         client.probe("contacts", "crm.objects.contacts.read")
         rows.append(("token", True, "accepted"))

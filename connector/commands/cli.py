@@ -82,7 +82,8 @@ def check(ctx: typer.Context) -> None:
     for col in ("check", "status", "detail"):
         table.add_column(col)
     for name, good, detail in rows:
-        table.add_row(name, "[green]ok[/green]" if good else "[red]FAIL[/red]", detail)
+        status = "[yellow]WARN[/yellow]" if good is None else "[green]ok[/green]" if good else "[red]FAIL[/red]"
+        table.add_row(name, status, detail)
     Console().print(table)
     raise typer.Exit(code)
 

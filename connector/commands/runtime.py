@@ -82,6 +82,7 @@ class Runtime:
             max_retries=hub.max_retries,
             timeout_seconds=hub.timeout_seconds,
             logger=logs.get_logger("connector.hubspot"),
+            api_version=hub.api_version,
         )
 
     @contextmanager

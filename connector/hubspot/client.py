@@ -8,7 +8,6 @@ object leaves this package.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
 from functools import partial
 from typing import Any, Literal
 
@@ -196,38 +195,47 @@ class HubSpotClient(HubSpotTransport):
     def batch_update(self, object_type: str, updates: Mapping[str, Mapping[str, str]]) -> BatchWriteResult:
         """``POST .../batch/update`` in chunks of 100 (idempotent, so retried freely).
 
-        Per-record errors of a 207 become failures; a chunk refused as a whole (400/404/409)
-        makes every record of that chunk a failure, and the other chunks still go.
+        Per-record errors (a 207, or from 2026-09 an `errors` array in the 200) become failures.
+        A chunk refused as a whole (400) is split in halves until the refused records are alone,
+        so one record a portal validation rule rejects does not block the others; a refusal that
+        names no record (e.g. a property that does not exist) fails the chunk without splitting.
         """
-        ok: list[str] = []
-        failures: list[RecordFailure] = []
-        updated_at: dict[str, datetime] = {}
+        result = BatchWriteResult(ok=[], failures=[], updated_at={})
         for chunk in chunked(updates, BATCH_SIZE):
-            request = BatchInputSimplePublicObjectBatchInput(
-                inputs=[
-                    SimplePublicObjectBatchInput(id=i, properties=dict(updates[i]), object_write_trace_id=i)
-                    for i in chunk
-                ]
+            self._update_chunk(object_type, chunk, updates, result)
+        return result
+
+    def _update_chunk(
+        self, object_type: str, chunk: list[str], updates: Mapping[str, Mapping[str, str]], result: BatchWriteResult
+    ) -> None:
+        request = BatchInputSimplePublicObjectBatchInput(
+            inputs=[
+                SimplePublicObjectBatchInput(id=i, properties=dict(updates[i]), object_write_trace_id=i) for i in chunk
+            ]
+        )
+        try:
+            response = self._call(
+                f"{object_type}.batch_update",
+                partial(
+                    self._objects_batch.update_with_http_info, object_type, request, _request_timeout=self._timeout
+                ),
+                scopes=scopes.object_write(object_type),
             )
-            try:
-                response = self._call(
-                    f"{object_type}.batch_update",
-                    partial(
-                        self._objects_batch.update_with_http_info, object_type, request, _request_timeout=self._timeout
-                    ),
-                    scopes=scopes.object_write(object_type),
-                )
-            except HubSpotRequestError as exc:
-                failures.extend(RecordFailure(i, exc.category or f"HTTP {exc.status}", str(exc)) for i in chunk)
-                continue
-            chunk_failures = convert.write_failures(chunk, response.data)
-            failed = {failure.id for failure in chunk_failures}
-            failures.extend(chunk_failures)
-            ok.extend(i for i in chunk if i not in failed)
-            for rec in convert.records(getattr(response.data, "results", None)):
-                if rec.updated_at is not None:
-                    updated_at[rec.id] = rec.updated_at
-        return BatchWriteResult(ok=ok, failures=failures, updated_at=updated_at)
+        except HubSpotRequestError as exc:
+            if len(chunk) > 1 and exc.status == 400 and not _names_no_record(str(exc)):
+                half = len(chunk) // 2
+                self._update_chunk(object_type, chunk[:half], updates, result)
+                self._update_chunk(object_type, chunk[half:], updates, result)
+                return
+            result.failures.extend(RecordFailure(i, exc.category or f"HTTP {exc.status}", str(exc)) for i in chunk)
+            return
+        chunk_failures = convert.write_failures(chunk, response.data)
+        failed = {failure.id for failure in chunk_failures}
+        result.failures.extend(chunk_failures)
+        result.ok.extend(i for i in chunk if i not in failed)
+        for rec in convert.records(getattr(response.data, "results", None)):
+            if rec.updated_at is not None:
+                result.updated_at[rec.id] = rec.updated_at
 
     # ------------------------------------------------------------------ associations, owners
 
@@ -419,3 +427,8 @@ class HubSpotClient(HubSpotTransport):
             ),
             scopes=needed,
         )
+
+
+def _names_no_record(message: str) -> bool:
+    """Whether a refusal is about the request itself (every record would fail alike), not one record."""
+    return "PROPERTY_DOESNT_EXIST" in message or "does not exist" in message

@@ -59,7 +59,7 @@ class RecordFailure:
 
 @dataclass(frozen=True)
 class BatchWriteResult:
-    """Outcome of a batch write: ids applied and per-record failures (from 207 answers)."""
+    """Outcome of a batch write: ids applied and per-record failures (207, or errors[] in a 2026-09 200)."""
 
     ok: list[str]
     failures: list[RecordFailure]

@@ -27,6 +27,8 @@ from connector.errors import ConfigError
 from .errors import RetriableError, classify
 from .ratelimit import RateLimiter
 from .retry import RetryPolicy, call_with_retries
+from .versions import DEFAULT_VERSION, api_factory
+from .versions import api_version as api_version_named
 
 
 @dataclass(frozen=True)
@@ -52,18 +54,25 @@ class HubSpotTransport:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         retry_policy: RetryPolicy | None = None,
+        api_version: str = DEFAULT_VERSION,
     ) -> None:
         """`max_retries` counts retries after the first attempt; a `retry_policy` replaces it.
 
         `clock`/`sleep` drive the rate limiters and the retry waits (tests pass fakes).
+        `api_version` is `hubspot.api_version`: "2026-09", "2026-03" or "v3" (versions.py).
         """
         if not access_token:
             raise ConfigError("the HubSpot access token is empty")
         base_url = base_url.rstrip("/")
         # `host` is what the generated APIs use, `base_url` what client.api_request uses;
         # Retry(total=False): urllib3 neither retries nor wraps errors (tenacity retries, once).
+        self.api_version = api_version_named(api_version)
         self._sdk = hubspot.HubSpot(
-            access_token=access_token, host=base_url, base_url=base_url, retry=Retry(total=False, redirect=0)
+            access_token=access_token,
+            host=base_url,
+            base_url=base_url,
+            retry=Retry(total=False, redirect=0),
+            api_factory=api_factory(self.api_version),
         )
         self._secret = access_token
         self.base_url = base_url
@@ -77,7 +86,7 @@ class HubSpotTransport:
         self.retries: dict[str, int] = {}  # retries per operation
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_version={self.api_version.name!r})"
 
     # ------------------------------------------------------------------ the one boundary
 

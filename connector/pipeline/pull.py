@@ -1,11 +1,11 @@
 """Pull from HubSpot: feedback submissions, the answering contacts, their primary companies.
 
 Backfill lists every submission (listing has no 10,000 cap; associations come inline).
-Incremental runs also search the contacts someone else changed since the last run.
-Incremental runs search by `hs_lastmodifieddate` (ascending) from the cursor minus a look-back
-for HubSpot's search-index lag; search allows one sort rule and stops at 10,000 results, so
-past that the window restarts at the last timestamp seen and ties on one timestamp are drained
-by `hs_object_id` (keyset paging that always advances, so it cannot loop).
+Incremental runs search submissions by `hs_lastmodifieddate` (ascending) from the cursor minus a
+look-back for HubSpot's search-index lag, and contacts someone else changed by `lastmodifieddate`;
+search allows one sort rule and stops at 10,000 results, so past that the window restarts at the
+last timestamp seen and ties on one timestamp are drained by `hs_object_id` (keyset paging that
+always advances, so it cannot loop).
 """
 
 from __future__ import annotations
@@ -79,6 +79,24 @@ def survey_groups(scoring: ScoringSettings) -> list[list[dict[str, Any]]]:
     return groups if 0 < len(groups) <= SEARCH_FILTER_GROUPS else [[]]
 
 
+@dataclass(frozen=True)
+class _Keyset:
+    """A search over one object type by its modification-time property (for `_changed_since`)."""
+
+    object_type: str
+    modified: str
+    properties: Sequence[str]
+
+    def filter(self, operator: str, ms: int) -> dict[str, str]:
+        """A filter on the modification time (epoch milliseconds, HubSpot's datetime filter format)."""
+        return {"propertyName": self.modified, "operator": operator, "value": str(ms)}
+
+    def stamp(self, rec: Record) -> int:
+        """The record's modification time in epoch milliseconds (0 when missing or unreadable)."""
+        dt = parse_datetime(rec.properties.get(self.modified) or "")
+        return to_ms(dt) if dt else 0
+
+
 class Puller:
     """Reads what a run needs from HubSpot through the HubSpot layer."""
 
@@ -103,38 +121,62 @@ class Puller:
 
     def changed_submissions(self, since: datetime, groups: Sequence[list[dict[str, Any]]]) -> list[Record]:
         """Submissions modified at or after `since`, oldest first, across any number of results."""
+        query = _Keyset("feedback_submissions", "hs_lastmodifieddate", SUBMISSION_PROPS)
+        return self._changed_since(query, to_ms(since), groups)
+
+    def changed_contacts(self, since_ms: int, known: Mapping[str, ContactRow]) -> set[str]:
+        """Known contacts someone else changed since we last read or wrote them (owner, merge, company)."""
+        if not known:
+            return set()
+        query = _Keyset("contacts", "lastmodifieddate", ("lastmodifieddate",))
+        found: set[str] = set()
+        for rec in self._changed_since(query, max(0, since_ms), [[]]):
+            row = known.get(rec.id)
+            modified = parse_datetime(rec.properties.get("lastmodifieddate") or "")
+            # Our own writes move lastmodifieddate too; only a stamp we have not seen means a change.
+            if row is not None and (row.updated_at is None or modified != row.updated_at):
+                found.add(rec.id)
+        return found
+
+    def _changed_since(self, query: _Keyset, since_ms: int, groups: Sequence[list[dict[str, Any]]]) -> list[Record]:
+        """Records modified at or after `since_ms`, oldest first, past the 10,000-result cap.
+
+        Search stops at 10,000 results per query, so a capped window restarts after the last
+        timestamp seen, and that timestamp itself is drained by `hs_object_id` (keyset paging
+        that always advances, so 10,000+ records on one timestamp cannot loop).
+        """
         out: dict[str, Record] = {}
-        bound, inclusive = to_ms(since), True
+        bound, inclusive = since_ms, True
         while True:
             op = "GTE" if inclusive else "GT"
-            window = [
-                [{"propertyName": "hs_lastmodifieddate", "operator": op, "value": str(bound)}, *g] for g in groups
-            ]
-            batch, capped = self._search_window(window, "hs_lastmodifieddate")
+            window = [[query.filter(op, bound), *g] for g in groups]
+            batch, capped = self._search_window(query, window, query.modified)
             for rec in batch:
                 out[rec.id] = rec
             if not capped:
                 break
-            last = _modified_ms(batch[-1])
+            last = query.stamp(batch[-1])
+            if last < bound:  # an unreadable stamp would restart the window at the epoch: stop instead
+                self.log.warning("pull.unreadable_stamp", object_type=query.object_type, record_id=batch[-1].id)
+                break
             # Everything at `last` may be only partly seen: drain that timestamp by id, then move past it.
-            equal = [
-                [{"propertyName": "hs_lastmodifieddate", "operator": "EQ", "value": str(last)}, *g] for g in groups
-            ]
-            for rec in self._drain_by_id(equal):
+            for rec in self._drain_by_id(query, [[query.filter("EQ", last), *g] for g in groups]):
                 out[rec.id] = rec
             bound, inclusive = last, False
-        return sorted(out.values(), key=lambda r: (_modified_ms(r), id_order(r.id)))
+        return sorted(out.values(), key=lambda r: (query.stamp(r), id_order(r.id)))
 
-    def _search_window(self, groups: list[list[dict[str, Any]]], sort_prop: str) -> tuple[list[Record], bool]:
+    def _search_window(
+        self, query: _Keyset, groups: list[list[dict[str, Any]]], sort_prop: str
+    ) -> tuple[list[Record], bool]:
         """One query paged to its end or to the cap; True when the cap cut it short."""
         results: list[Record] = []
         after: int | None = None
         while True:
             page = self.client.search(
-                "feedback_submissions",
+                query.object_type,
                 [{"filters": g} for g in groups],
                 sorts=[{"propertyName": sort_prop, "direction": "ASCENDING"}],
-                properties=SUBMISSION_PROPS,
+                properties=query.properties,
                 limit=SEARCH_PAGE_SIZE,
                 after=after,
             )
@@ -145,43 +187,15 @@ class Puller:
             if after + SEARCH_PAGE_SIZE > SEARCH_RESULT_CAP:
                 return results, True
 
-    def _drain_by_id(self, groups: list[list[dict[str, Any]]]) -> Iterator[Record]:
+    def _drain_by_id(self, query: _Keyset, groups: list[list[dict[str, Any]]]) -> Iterator[Record]:
         last_id = "0"
         while True:
             keyed = [[*g, {"propertyName": "hs_object_id", "operator": "GT", "value": last_id}] for g in groups]
-            batch, capped = self._search_window(keyed, "hs_object_id")
+            batch, capped = self._search_window(query, keyed, "hs_object_id")
             yield from batch
             if not capped or not batch:
                 return
             last_id = batch[-1].id
-
-    def changed_contacts(self, since_ms: int, known: Mapping[str, ContactRow]) -> set[str]:
-        """Known contacts someone else changed since we last read or wrote them (owner, merge, company)."""
-        if not known:
-            return set()
-        found: set[str] = set()
-        groups = [
-            {"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(max(0, since_ms))}]}
-        ]
-        after: int | None = None
-        while True:
-            page = self.client.search(
-                "contacts",
-                groups,
-                sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
-                properties=["lastmodifieddate"],
-                limit=SEARCH_PAGE_SIZE,
-                after=after,
-            )
-            for rec in page.results:
-                row = known.get(rec.id)
-                modified = parse_datetime(rec.properties.get("lastmodifieddate") or "")
-                # Our own writes move lastmodifieddate too; only a stamp we have not seen means a change.
-                if row is not None and (row.updated_at is None or modified != row.updated_at):
-                    found.add(rec.id)
-            if page.next_after is None or int(page.next_after) >= SEARCH_RESULT_CAP:
-                return found
-            after = int(page.next_after)
 
     def submission_contacts(self, ids: Sequence[str]) -> dict[str, str | None]:
         """The contact each submission is associated with (None: anonymous or deleted contact)."""
@@ -246,7 +260,3 @@ def modified_ms(rec: Record) -> int | None:
     """A record's `hs_lastmodifieddate` in epoch milliseconds, None when missing or unreadable."""
     dt = parse_datetime(rec.properties.get("hs_lastmodifieddate") or "")
     return to_ms(dt) if dt else None
-
-
-def _modified_ms(rec: Record) -> int:
-    return modified_ms(rec) or 0

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from connector.commands.cli import app
 from connector.sandbox.server import SandboxHTTPServer
+from tests.conftest import E2E_VERSIONS
 
 SECRET = "pat-na1-5ec2e7-never-log-me"
 
@@ -26,6 +27,7 @@ class Portal:
     server: SandboxHTTPServer
     config: Path
     workdir: Path
+    api_version: str = "2026-09"
 
     def cli(self, *args: str, env: dict[str, str] | None = None) -> Any:
         """Run `nps-connector --config CONFIG ARGS` in-process; returns click's Result."""
@@ -60,24 +62,32 @@ class Portal:
         return {r["id"]: r["properties"] for r in snap[object_type] if not r.get("archived") and r["id"] not in merged}
 
 
-def write_config(path: Path, url: str, ledger: Path, extra: str = "") -> None:
+def write_config(path: Path, url: str, ledger: Path, extra: str = "", api_version: str = "2026-09") -> None:
     """A config file for a sandbox portal."""
     path.write_text(
-        f'[hubspot]\nbase_url = "{url}"\naccess_token = "{SECRET}"\nmax_retries = 2\n'
+        f'[hubspot]\nbase_url = "{url}"\napi_version = "{api_version}"\naccess_token = "{SECRET}"\nmax_retries = 2\n'
         f'[ledger]\npath = "{ledger}"\n'
         f"{extra}",
         encoding="utf-8",
     )
 
 
+@pytest.fixture(params=E2E_VERSIONS)
+def api_version(request: pytest.FixtureRequest) -> str:
+    """Every end-to-end test runs once per API version family (`hubspot.api_version`)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def make_portal(make_sandbox: Callable[..., SandboxHTTPServer], tmp_path: Path) -> Callable[..., Portal]:
+def make_portal(
+    make_sandbox: Callable[..., SandboxHTTPServer], tmp_path: Path, api_version: str
+) -> Callable[..., Portal]:
     """Start a sandbox for a fixture and write a config for it: `make_portal(fixture, extra_toml)`."""
 
     def make(fixture: dict[str, Any], extra: str = "", **options: Any) -> Portal:
         server = make_sandbox(fixture, token=SECRET, **options)
         config = tmp_path / "nps-connector.toml"
-        write_config(config, server.url, tmp_path / "ledger.sqlite", extra)
-        return Portal(server, config, tmp_path)
+        write_config(config, server.url, tmp_path / "ledger.sqlite", extra, api_version)
+        return Portal(server, config, tmp_path, api_version)
 
     return make

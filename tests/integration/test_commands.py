@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connector.ledger import Ledger
 from connector.sandbox.demo import generate_portal
 from tests.conftest import build_sdk
 from tests.integration.conftest import SECRET, Portal
@@ -151,6 +152,56 @@ class TestPullAndPush:
         assert "10500 new answers" in result.output
         held = portal.properties("contacts")[contact]
         assert held["nps_score"] == str(10_499 % 11)  # the highest id wins a tie on time
+
+    def test_more_than_10000_contacts_changed_between_two_syncs_are_all_read(self, make_portal: Any) -> None:
+        """A bulk owner change of 10,500 answering contacts: the next sync reads every one of them."""
+        n = 10_600
+        stamp = (AS_OF - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        fixture: dict[str, Any] = {
+            "owners": [
+                {"id": "101", "email": "ann@example.com", "firstName": "Ann", "lastName": "Lee"},
+                {"id": "102", "email": "bo@example.com", "firstName": "Bo", "lastName": "Ng"},
+            ],
+            "companies": [{"id": "201", "properties": {"name": "Acme"}}],
+            "contacts": [
+                {
+                    "id": str(300000 + i),
+                    "properties": {"email": f"c{i}@acme.example", "hubspot_owner_id": "101"},
+                    "companies": [{"id": "201", "primary": True}],
+                }
+                for i in range(n)
+            ],
+            "feedback_submissions": [
+                {
+                    "id": str(500000 + i),
+                    "contact_id": str(300000 + i),
+                    "properties": {"hs_survey_type": "NPS", "hs_value": "9", "hs_submission_timestamp": stamp},
+                }
+                for i in range(n)
+            ],
+        }
+        portal: Portal = make_portal(fixture, NO_TASKS)
+        text = portal.config.read_text(encoding="utf-8").replace(
+            "max_retries = 2\n", "max_retries = 2\nsearch_requests_per_second = 1000\nrequests_per_10s = 100000\n"
+        )
+        portal.config.write_text(text, encoding="utf-8")
+        assert portal.cli("setup").exit_code == 0
+        assert portal.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
+        changed = [str(300000 + i) for i in range(10_500)]
+        sdk = build_sdk(portal.server.url, token=SECRET)
+        for start in range(0, len(changed), 100):
+            sdk.crm.contacts.batch_api.update(
+                {"inputs": [{"id": c, "properties": {"hubspot_owner_id": "102"}} for c in changed[start : start + 100]]}
+            )
+        before = portal.stats()["by_route"]
+        result = portal.cli("sync", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        with Ledger(portal.workdir / "ledger.sqlite") as ledger:
+            owners = {cid: row.owner_id for cid, row in ledger.contacts().items()}
+        assert all(owners[c] == "102" for c in changed), sum(owners[c] != "102" for c in changed)
+        assert all(owners[str(300000 + i)] == "101" for i in range(10_500, n))
+        searches = {k: v - before.get(k, 0) for k, v in portal.stats()["by_route"].items() if "search" in k}
+        assert sum(searches.values()) > 10_000 // 200  # more pages than one capped query can give
 
     def test_a_record_deleted_before_the_push_fails_alone_and_exits_1(self, make_portal: Any) -> None:
         """A 207 per-record failure is logged for that record, the rest lands, and the run exits 1."""

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from connector.sandbox.demo import generate_portal
+from tests.conftest import route_key
 from tests.integration.conftest import Portal
 from tests.integration.test_sync_e2e import AS_OF
 
@@ -185,7 +186,7 @@ class TestCrash:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        route = "POST /crm/v3/objects/{objectType}/batch/create"
+        route = route_key(p.api_version, "POST /crm/v3/objects/{objectType}/batch/create")
         deadline = time.monotonic() + 120
         try:
             while p.server.sandbox.stats()["by_route"].get(route, 0) == 0:

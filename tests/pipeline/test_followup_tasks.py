@@ -29,6 +29,7 @@ from connector.model import AnswerRow, CompanyRow, ContactRow, TaskIntent
 from connector.pipeline.followup import FollowupResult, FollowupRunner
 from connector.sandbox.limits import Faults
 from connector.sandbox.server import SandboxHTTPServer
+from tests.conftest import E2E_VERSIONS, route_key
 from tests.pipeline.followup_crash_script import CRASH_ENV, build_client, build_settings
 
 AS_OF = datetime(2026, 10, 7, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -186,10 +187,11 @@ def assert_exactly_once(server: SandboxHTTPServer, raw: Callable[..., Any]) -> d
 class Harness:
     """A sandbox, a ledger file and a runner factory for one test."""
 
-    def __init__(self, server: SandboxHTTPServer, ledger_path: Path) -> None:
+    def __init__(self, server: SandboxHTTPServer, ledger_path: Path, api_version: str) -> None:
         self.server = server
         self.ledger_path = ledger_path
-        self.settings = build_settings(server.url, ledger_path)
+        self.api_version = api_version
+        self.settings = build_settings(server.url, ledger_path, api_version)
         self.client = build_client(self.settings)
         self.ledger = Ledger(ledger_path)
 
@@ -213,10 +215,12 @@ class Harness:
         self.ledger = Ledger(self.ledger_path)
 
 
-@pytest.fixture
-def env(make_sandbox: Callable[..., SandboxHTTPServer], tmp_path: Path) -> Iterator[Harness]:
-    """A fresh sandbox with the fixture portal and an empty ledger."""
-    harness = Harness(make_sandbox(FIXTURE), tmp_path / "ledger.sqlite")
+@pytest.fixture(params=E2E_VERSIONS)
+def env(
+    make_sandbox: Callable[..., SandboxHTTPServer], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Harness]:
+    """A fresh sandbox with the fixture portal and an empty ledger, once per API version."""
+    harness = Harness(make_sandbox(FIXTURE), tmp_path / "ledger.sqlite", str(request.param))
     yield harness
     harness.ledger.close()
 
@@ -263,7 +267,7 @@ class TestCreation:
         assert result.adopted == 0
         stats = env.stats()
         assert stats["writes"] == 0
-        assert stats["by_route"] == {"POST /crm/v3/objects/{objectType}/batch/read": 1}
+        assert stats["by_route"] == {route_key(env.api_version, "POST /crm/v3/objects/{objectType}/batch/read"): 1}
         assert_exactly_once(env.server, raw)
 
     def test_dry_run_writes_nothing(self, env: Harness, raw: Callable[..., Any]) -> None:
@@ -351,7 +355,7 @@ class TestExactlyOnce:
         env.ledger.upsert_contacts(list(CONTACTS.values()))
         env.ledger.upsert_companies(list(COMPANIES.values()))
         proc = subprocess.Popen(
-            [sys.executable, str(SCRIPT), env.server.url, str(env.ledger_path), AS_OF.isoformat()],
+            [sys.executable, str(SCRIPT), env.server.url, str(env.ledger_path), AS_OF.isoformat(), env.api_version],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -408,7 +412,9 @@ class TestFollowupState:
         assert second.contact_state["301"] == ("completed", EXPECTED["413"]["due"])
         assert "303" not in second.contact_state
         assert second.contact_state["302"] == ("open", EXPECTED["402"]["due"])
-        assert env.stats()["by_route"] == {"POST /crm/v3/objects/{objectType}/batch/read": 1}
+        assert env.stats()["by_route"] == {
+            route_key(env.api_version, "POST /crm/v3/objects/{objectType}/batch/read"): 1
+        }
         statuses = {r.submission_id: r.status for r in env.ledger.tasks()}
         assert statuses["413"] == "completed"
         # Completed tasks are not read again: only the still-open ones are.
