@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -109,7 +110,12 @@ def _step(url: str, config: Path, name: str, cmd: list[str]) -> None:
     elapsed = time.perf_counter() - started
     after = _call(url, "/_sandbox/stats")
     routes = {k: v - before["by_route"].get(k, 0) for k, v in after["by_route"].items()}
-    routes = {k.split(" ", 1)[1].replace("/crm/v3/objects/{objectType}", "obj"): v for k, v in routes.items() if v}
+    # "POST /crm/objects/2026-09/{objectType}/search" -> "obj/search" (any version family)
+    routes = {
+        re.sub(r"^/crm/(v3/)?objects(/[^/]+)?/\{objectType\}", "obj", k.split(" ", 1)[1]): v
+        for k, v in routes.items()
+        if v
+    }
     throttled = after["throttled"] - before["throttled"]
     print(
         f"{name:<28}{elapsed:>9.1f}{after['calls'] - before['calls']:>8}{after['writes'] - before['writes']:>8}"

@@ -103,7 +103,7 @@ class HubSpotSettings(_Section):
     """The `[hubspot]` section: where HubSpot is, how to authenticate, how fast to call it."""
 
     base_url: str = "https://api.hubapi.com"
-    # HubSpot's date-based API version, or "v3" for the numbered /crm/v3 + /crm/v4 paths
+    # HubSpot's date-based API version, or "v3" for the numbered (v3 and v4) paths
     # (the schedule and the paths of each live in connector/hubspot/versions.py).
     api_version: Literal["2026-09", "2026-03", "v3"] = "2026-09"
     access_token: SecretStr | None = None

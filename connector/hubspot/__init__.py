@@ -6,6 +6,7 @@ ratelimit.py  rolling-window limiters (10-second burst, per-second search) + rat
 retry.py      the tenacity retry policy (429 / 423 / 5xx / dropped connections)
 errors.py     SDK/urllib3 exceptions -> connector errors; WriteOutcomeUnknown
 limits.py     HubSpot's page sizes, batch sizes and search caps
+versions.py   API versions: the support schedule and the SDK seam that picks a version's paths
 convert.py    SDK models -> models.py dataclasses
 tasks.py      task batch-create bodies and result alignment
 scopes.py     documented scopes, named in 403 messages
