@@ -41,11 +41,14 @@ def summary_lines(report: RunReport) -> list[str]:
         f"invalid answers skipped: {s['invalid_answers']}; API calls: {s['api_calls']}"
     ]
     if report.dry_run:
-        for object_type, updates in (("contact", report.contact_updates), ("company", report.company_updates)):
+        for label, object_type, updates in (
+            ("contact", "contacts", report.contact_updates),
+            ("company", "companies", report.company_updates),
+        ):
             for record_id in list(updates)[:5]:
-                before = report.before.get(object_type + "s", {}).get(record_id, {})
+                before = report.before.get(object_type, {}).get(record_id, {})
                 changes = ", ".join(f"{k}: {before.get(k) or '∅'} → {v or '∅'}" for k, v in updates[record_id].items())
-                lines.append(f"  {object_type} {record_id}: {changes}")
+                lines.append(f"  {label} {record_id}: {changes}")
         for plan in report.followup.created[:20]:
             lines.append(
                 f"  task for submission {plan.submission_id}: contact {plan.contact_id}, "

@@ -63,17 +63,22 @@ class HubSpotClient(HubSpotTransport):
         associations: Sequence[str] = (),
         after: str | None = None,
         limit: int = PAGE_SIZE,
+        *,
+        archived: bool = False,
     ) -> tuple[list[Record], str | None]:
-        """One page of ``GET /crm/v3/objects/{object_type}``: records and the next cursor."""
+        """One page of ``GET /crm/v3/objects/{object_type}``: records and the next cursor.
+
+        With `archived`, only deleted records (HubSpot keeps them restorable for 90 days).
+        """
         response = self._call(
-            f"{object_type}.list",
+            f"{object_type}.list_archived" if archived else f"{object_type}.list",
             lambda: self._objects_basic.get_page_with_http_info(
                 object_type,
                 limit=limit,
                 after=after,
                 properties=list(properties) or None,
                 associations=list(associations) or None,
-                archived=False,
+                archived=archived,
                 _request_timeout=self._timeout,
             ),
             scopes=scopes.object_read(object_type),
@@ -86,12 +91,16 @@ class HubSpotClient(HubSpotTransport):
         properties: Sequence[str],
         associations: Sequence[str] = (),
         limit: int = PAGE_SIZE,
+        *,
+        archived: bool = False,
     ) -> Iterator[Record]:
-        """Every record of `object_type`, page by page; stops when HubSpot gives no next page."""
+        """Every record of `object_type` (or every deleted one), page by page, until HubSpot gives no next page."""
         after: str | None = None
         seen: set[str] = set()
         while True:
-            page, after = self.list_objects(object_type, properties, associations, after=after, limit=limit)
+            page, after = self.list_objects(
+                object_type, properties, associations, after=after, limit=limit, archived=archived
+            )
             yield from page
             if after is None:
                 return

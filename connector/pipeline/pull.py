@@ -138,6 +138,19 @@ class Puller:
                 found.add(rec.id)
         return found
 
+    def deleted_contacts(self, known: Mapping[str, ContactRow]) -> list[str]:
+        """Contacts the ledger holds as existing that HubSpot lists as deleted.
+
+        Search never returns deleted records, so they are listed with `archived=true`: HubSpot
+        keeps a deleted contact restorable for 90 days, so the list holds only recent deletions and
+        usually costs one call. A restored contact changes `lastmodifieddate` and is read again
+        through `changed_contacts`.
+        """
+        if not any(row.exists for row in known.values()):
+            return []
+        gone = {rec.id for rec in self.client.iter_objects("contacts", ["hs_object_id"], archived=True)}
+        return sorted((cid for cid, row in known.items() if row.exists and cid in gone), key=id_order)
+
     def _changed_since(self, query: _Keyset, since_ms: int, groups: Sequence[list[dict[str, Any]]]) -> list[Record]:
         """Records modified at or after `since_ms`, oldest first, past the 10,000-result cap.
 

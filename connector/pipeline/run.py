@@ -77,6 +77,7 @@ class RunReport:
     company_updates: dict[str, dict[str, str]] = field(default_factory=dict)
     before: dict[str, dict[str, dict[str, str | None]]] = field(default_factory=dict)
     failures: list[RecordFailure] = field(default_factory=list)
+    applied: dict[str, int] = field(default_factory=dict)  # records HubSpot confirmed, per object type
     followup: FollowupResult = field(default_factory=FollowupResult)
     calls: dict[str, int] = field(default_factory=dict)
 
@@ -99,8 +100,9 @@ class RunReport:
             "orphaned_answers": self.orphaned,
             "contacts_scored": self.contacts_scored,
             "companies_scored": self.companies_scored,
-            "contacts_updated": len(self.contact_updates),
-            "companies_updated": len(self.company_updates),
+            # Planned in a dry run; otherwise only what HubSpot confirmed (a failed record is not "updated").
+            "contacts_updated": len(self.contact_updates) if self.dry_run else self.applied.get("contacts", 0),
+            "companies_updated": len(self.company_updates) if self.dry_run else self.applied.get("companies", 0),
             "failed_records": len(self.failures),
             "tasks_created": 0 if self.dry_run else tasks,
             "tasks_planned": tasks if self.dry_run else 0,
@@ -144,7 +146,7 @@ class SyncRun:
                 self._report_plan(values, pulled, report, opts.dry_run)
                 if not opts.dry_run:
                     pushed = Pusher(self.client, self.ledger, self.log).push(values, full=pulled.full)
-                    report.failures = pushed.failures
+                    report.failures, report.applied = pushed.failures, pushed.updated
                     self._advance_cursors(pulled, pushed, started)
             except BaseException:
                 self.ledger.finish_run(run_id, -1, {"mode": mode, "error": "run failed"})
@@ -205,6 +207,9 @@ class SyncRun:
 
         seen = self.ledger.contacts()
         touched = self.puller.changed_contacts(int(self.ledger.get_cursor(CONTACTS_CURSOR) or "0"), seen)
+        deleted = self.puller.deleted_contacts(seen)
+        if deleted:
+            self._store_contacts(ContactRefresh(missing=deleted))
         stored = list({**known, **{r.submission_id: r for r in new_rows}}.values())
         answers = resolve_answers(stored, self.ledger.aliases())
         # Contacts of new answers, contacts changed by others, and contacts never read (a run that

@@ -220,6 +220,9 @@ class TestPullAndPush:
         assert result.exit_code == 1, result.output
         assert victim in result.output
         assert "push.record_failed" in result.output
+        # The summary counts what HubSpot confirmed: the failed company is not "updated".
+        assert f"and {len(changing) - 1} companies;" in result.output
+        assert "failed records: 1;" in result.output
         held = portal.properties("companies")
         for company_id in changing[1:]:
             for prop, value in want_later[company_id].items():

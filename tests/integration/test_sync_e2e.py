@@ -109,6 +109,10 @@ class TestBackfill:
         assert _same(held, want["contacts"][contact_id]["nps_score"])
 
 
+def _nps_view_of(want: dict[str, dict[str, dict[str, str]]], company: str) -> dict[str, str]:
+    return {p: want["companies"].get(company, {}).get(p, "") for p in COMPANY_PROPS}
+
+
 def _secret() -> str:
     from tests.integration.conftest import SECRET
 
@@ -193,6 +197,30 @@ class TestIncremental:
             }
             assert touched == should_change, object_type
             assert should_change  # the window really moved something
+
+    def test_a_contact_deleted_in_hubspot_stops_counting_at_the_next_sync(
+        self, backfilled: Portal, fixture: dict[str, Any]
+    ) -> None:
+        """Deleting an answering contact changes its company's score at the next sync, not only at a backfill."""
+        from tests.conftest import build_sdk
+
+        want = expected(fixture, AS_OF)
+        by_company: dict[str, list[str]] = {}
+        for c in fixture["contacts"]:
+            primary = [str(link["id"]) for link in c.get("companies", []) if link.get("primary")]
+            if c["id"] in want["contacts"] and primary:
+                by_company.setdefault(primary[0], []).append(c["id"])
+        company, voters = next((k, v) for k, v in sorted(by_company.items()) if len(v) >= 2)
+        victim = voters[0]
+        build_sdk(backfilled.server.url, token=_secret()).crm.contacts.basic_api.archive(victim)
+        result = backfilled.cli("sync", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        gone = copy.deepcopy(fixture)
+        next(c for c in gone["contacts"] if c["id"] == victim)["archived"] = True
+        want_gone = expected(gone, AS_OF)
+        view = _nps_view(backfilled)
+        assert _mismatches(view["companies"], want_gone["companies"], COMPANY_PROPS) == []
+        assert view["companies"][company] != _nps_view_of(want, company)
 
     def test_dry_run_writes_nothing_and_keeps_the_ledger(self, backfilled: Portal) -> None:
         """`--dry-run` prints the plan, leaves HubSpot untouched and the next real run still does the work."""
