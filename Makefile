@@ -36,6 +36,8 @@ demo: $(STAMP)
 	$(BIN)/nps-connector demo
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/scoring_bench.py
+	$(BIN)/python benchmarks/sync_bench.py --size 10000
 	$(BIN)/python benchmarks/sandbox_bench.py
 
 clean:

@@ -7,23 +7,23 @@ answers already pointing at the surviving contact.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from connector.config import PropertyNames, ScoringSettings
-from connector.core.records import resolve_alias
+from connector.core.records import id_order, resolve_alias
 from connector.core.scoring import (
     CompanyScore,
     ContactScore,
-    Vote,
-    company_score,
-    contact_score,
+    Tally,
+    company_score_from_tallies,
+    nps_category,
     parse_nps_value,
     rounded_company_values,
 )
-from connector.core.values import format_datetime, format_number
+from connector.core.values import format_datetime, format_number, to_ms
 from connector.model import AnswerRow, ContactRow, FollowupStatus
 
 
@@ -44,22 +44,42 @@ def resolve_answers(answers: Iterable[AnswerRow], aliases: Mapping[str, str]) ->
     ]
 
 
+# One answer as the scorer reads it: submission id, contact id, survey type, survey id, raw value,
+# submission time in epoch milliseconds. Plain tuples: a million of them must stay cheap.
+ScoreRow = tuple[str, str | None, str, str, str | None, int]
+
+_CATEGORY_INDEX = (0,) * 7 + (1,) * 2 + (2,) * 2  # NPS 0-6 detractor, 7-8 passive, 9-10 promoter
+_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NONE = -1  # "no such answer" in a contact's running state
+
+
 @dataclass
 class Scorecard:
-    """Desired values and the scores behind them, with counts for the run summary."""
+    """Desired values and the company scores behind them, with counts for the run summary."""
 
     contact_values: dict[str, dict[str, str]] = field(default_factory=dict)
     company_values: dict[str, dict[str, str]] = field(default_factory=dict)
-    contact_scores: dict[str, ContactScore] = field(default_factory=dict)
     company_scores: dict[str, CompanyScore | None] = field(default_factory=dict)
-    votes_by_contact: dict[str, list[Vote]] = field(default_factory=dict)
     invalid: list[str] = field(default_factory=list)  # submission ids of invalid NPS values
     anonymous: int = 0
     orphaned: int = 0  # answers whose contact is deleted or unknown
 
 
+def score_row(answer: AnswerRow) -> ScoreRow:
+    """An answer as the scorer reads it."""
+    return (
+        answer.submission_id,
+        answer.contact_id,
+        answer.survey_type,
+        answer.survey_id,
+        answer.raw_value,
+        to_ms(answer.submitted_at),
+    )
+
+
 def build_scorecard(
-    answers: Sequence[AnswerRow],
+    answers: Iterable[AnswerRow],
     contacts: Mapping[str, ContactRow],
     as_of: datetime,
     scoring: ScoringSettings,
@@ -67,48 +87,134 @@ def build_scorecard(
     known_companies: Iterable[str] = (),
 ) -> Scorecard:
     """Score every contact and company that has or had answers, as of a moment (contacts already resolved)."""
+    return score_rows((score_row(a) for a in answers), contacts, as_of, scoring, names, known_companies=known_companies)
+
+
+def score_rows(
+    rows: Iterable[ScoreRow],
+    contacts: Mapping[str, ContactRow],
+    as_of: datetime,
+    scoring: ScoringSettings,
+    names: PropertyNames,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    known_companies: Iterable[str] = (),
+) -> Scorecard:
+    """Score every contact and company in one pass over the answers, keeping only per-contact state.
+
+    For each contact it keeps its latest answer at or before as-of, its count in the window, its
+    latest answer in the window and in the window before (the company's voice now and for the
+    trend). Companies are then tallied from those voices: integer counts, with exact fractions
+    only at the end, per company (`scoring.company_score_from_tallies`). Times are compared as
+    integer microseconds, so the half-open windows are exact.
+    """
+    if as_of.utcoffset() is None:
+        raise ValueError("as_of must be timezone-aware")
+    if scoring.window_days <= 0:
+        raise ValueError(f"window_days must be positive, got {scoring.window_days}")
     card = Scorecard()
-    votes: dict[str, list[Vote]] = defaultdict(list)
-    for answer in answers:
-        if not is_nps_answer(answer, scoring.survey_types, scoring.survey_ids):
+    now_us = (as_of - _EPOCH) // _US
+    start_us = now_us - scoring.window_days * 86_400_000_000
+    prev_us = start_us - scoring.window_days * 86_400_000_000
+    types, ids = frozenset(scoring.survey_types), frozenset(scoring.survey_ids)
+    aliases = aliases or {}
+    parsed: dict[str | None, int | None] = {}  # a portal has few distinct raw values
+    # contact id -> [latest t, sid, score, count in window, window t, sid, score, before t, sid, score]
+    state: dict[str, list[Any]] = {}
+    for sid, cid, survey_type, survey_id, raw, submitted_ms in rows:
+        if survey_type not in types and not (survey_id and survey_id in ids):
             continue
-        score = parse_nps_value(answer.raw_value)
+        if raw in parsed:
+            score = parsed[raw]
+        else:
+            score = parsed[raw] = parse_nps_value(raw)
         if score is None:
-            card.invalid.append(answer.submission_id)
+            card.invalid.append(sid)
             continue
-        if answer.contact_id is None:
+        if cid is None:
             card.anonymous += 1
             continue
-        contact_id = answer.contact_id
-        contact = contacts.get(contact_id)
+        if cid in aliases:
+            cid = resolve_alias(cid, aliases)
+        contact = contacts.get(cid)
         if contact is None or not contact.exists:
             card.orphaned += 1
             continue
-        votes[contact_id].append(Vote(answer.submission_id, contact_id, answer.submitted_at, score))
-    card.votes_by_contact = dict(votes)
+        st = state.get(cid)
+        if st is None:
+            st = state[cid] = [_NONE, "", 0, 0, _NONE, "", 0, _NONE, "", 0]
+        t = submitted_ms * 1000
+        if t > now_us:
+            continue  # after as-of: ignored, but its company is still scored (and cleared)
+        if _later(t, sid, st[0], st[1]):
+            st[0], st[1], st[2] = t, sid, score
+        if t > start_us:
+            st[3] += 1
+            if _later(t, sid, st[4], st[5]):
+                st[4], st[5], st[6] = t, sid, score
+        elif t > prev_us and _later(t, sid, st[7], st[8]):
+            st[7], st[8], st[9] = t, sid, score
 
-    by_company: dict[str, list[Vote]] = defaultdict(list)
-    for contact_id, contact_votes in votes.items():
-        cs = contact_score(contact_votes, as_of, scoring.window_days)
-        if cs is not None:
-            card.contact_scores[contact_id] = cs
-            card.contact_values[contact_id] = desired_contact_values(cs, names)
-        company_id = contacts[contact_id].company_id
-        if company_id:
-            by_company[company_id].extend(contact_votes)
+    now: dict[str, list[int]] = {}
+    before: dict[str, list[int]] = {}
+    for cid, st in state.items():
+        if st[0] != _NONE:
+            cs = ContactScore(
+                score=st[2],
+                category=nps_category(st[2]),
+                last_response_at=_EPOCH + st[0] * _US,
+                response_count=st[3],
+                submission_id=st[1],
+            )
+            card.contact_values[cid] = desired_contact_values(cs, names)
+        company_id = contacts[cid].company_id
+        if not company_id:
+            continue
+        counts = now.setdefault(company_id, [0, 0, 0, _NONE])
+        if st[4] != _NONE:
+            counts[_CATEGORY_INDEX[st[6]]] += 1
+            counts[3] = max(counts[3], st[4])
+        if st[7] != _NONE:
+            back = before.setdefault(company_id, [0, 0, 0, _NONE])
+            back[_CATEGORY_INDEX[st[9]]] += 1
 
-    for company_id in set(by_company) | set(known_companies):
-        company = company_score(
-            by_company.get(company_id, []),
-            as_of,
-            scoring.window_days,
-            min_responses=scoring.min_company_responses,
-            promoter_at=scoring.company_promoter_at,
-            detractor_below=scoring.company_detractor_below,
-        )
+    # The exact arithmetic depends only on the six counts, and companies share few distinct ones:
+    # do it once per distinct tally, then stamp each company's own last response date.
+    exact: dict[tuple[int, ...], tuple[CompanyScore | None, dict[str, str]]] = {}
+    for company_id in set(now) | set(known_companies):
+        counts = now.get(company_id) or [0, 0, 0, _NONE]
+        back = before.get(company_id) or [0, 0, 0, _NONE]
+        key = (*counts[:3], *back[:3])
+        if key not in exact:
+            company = company_score_from_tallies(
+                _tally([*counts[:3], 0]),
+                _tally(back),
+                min_responses=scoring.min_company_responses,
+                promoter_at=scoring.company_promoter_at,
+                detractor_below=scoring.company_detractor_below,
+            )
+            exact[key] = (company, desired_company_values(company, names))
+        company, shared = exact[key]
+        values = dict(shared)  # each company its own dict: later stages may hold on to it
+        if company is not None:
+            last = _EPOCH + counts[3] * _US
+            company = dataclasses.replace(company, last_response_at=last)
+            values[names.company_last_response_date] = format_datetime(last)
         card.company_scores[company_id] = company
-        card.company_values[company_id] = desired_company_values(company, names)
+        card.company_values[company_id] = values
     return card
+
+
+def _later(t: int, sid: str, held_t: int, held_sid: str) -> bool:
+    # "Later answer": by time, then by submission id (the id order only on a tie: it is rare).
+    return t > held_t or (t == held_t and id_order(sid) > id_order(held_sid))
+
+
+def _tally(counts: list[int] | None) -> Tally:
+    if counts is None:
+        return Tally()
+    detractors, passives, promoters, last_us = counts
+    return Tally(promoters, passives, detractors, None if last_us == _NONE else _EPOCH + last_us * _US)
 
 
 def desired_contact_values(cs: ContactScore, names: PropertyNames) -> dict[str, str]:

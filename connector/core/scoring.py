@@ -160,6 +160,32 @@ def _voices(votes: Iterable[Vote], start: datetime, end: datetime) -> list[Vote]
     return list(latest.values())
 
 
+@dataclass(frozen=True)
+class Tally:
+    """Category counts of one window's voices (one per contact), and the latest voice's time."""
+
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    last_at: datetime | None = None
+
+    @property
+    def n(self) -> int:
+        """The number of voices."""
+        return self.promoters + self.passives + self.detractors
+
+
+def tally(voices: Iterable[Vote]) -> Tally:
+    """Count voices by category."""
+    counts = {"promoter": 0, "passive": 0, "detractor": 0}
+    last: Vote | None = None
+    for vote in voices:
+        counts[nps_category(vote.score)] += 1
+        if last is None or vote_order_key(vote) > vote_order_key(last):
+            last = vote
+    return Tally(counts["promoter"], counts["passive"], counts["detractor"], None if last is None else last.at)
+
+
 def company_score(
     votes: Iterable[Vote],
     as_of: datetime,
@@ -170,34 +196,38 @@ def company_score(
 ) -> CompanyScore | None:
     """Company NPS over (as_of - window, as_of], one voice per contact; None below min_responses."""
     start = _window_start(as_of, window_days)
-    needed = max(min_responses, 1)
     all_votes = list(votes)
-    voices = _voices(all_votes, start, as_of)
-    if len(voices) < needed:
+    now = tally(_voices(all_votes, start, as_of))
+    before = tally(_voices(all_votes, start - (as_of - start), start))
+    return company_score_from_tallies(now, before, min_responses, promoter_at, detractor_below)
+
+
+def company_score_from_tallies(
+    now: Tally,
+    before: Tally,
+    min_responses: int = 1,
+    promoter_at: float = 30.0,
+    detractor_below: float = 0.0,
+) -> CompanyScore | None:
+    """Company NPS from the window's tally and the window before's (for the trend); None below min_responses."""
+    needed = max(min_responses, 1)
+    if now.n < needed or now.last_at is None:
         return None
-    counts = [nps_category(v.score) for v in voices]
-    promoters, passives, detractors = (counts.count(c) for c in ("promoter", "passive", "detractor"))
-    n = len(voices)
-    nps = nps_fraction(promoters, detractors, n)
-    margin_sq = margin_of_error_squared(promoters, detractors, n)
-
-    before = _voices(all_votes, start - (as_of - start), start)
+    nps = nps_fraction(now.promoters, now.detractors, now.n)
+    margin_sq = margin_of_error_squared(now.promoters, now.detractors, now.n)
     trend: Fraction | None = None
-    if len(before) >= needed:
-        before_p = sum(1 for v in before if nps_category(v.score) == "promoter")
-        before_d = sum(1 for v in before if nps_category(v.score) == "detractor")
-        trend = nps - nps_fraction(before_p, before_d, len(before))
-
+    if before.n >= needed:
+        trend = nps - nps_fraction(before.promoters, before.detractors, before.n)
     return CompanyScore(
         nps=float(nps),
         category=company_category(nps, promoter_at, detractor_below),
-        responses=n,
-        promoters=promoters,
-        passives=passives,
-        detractors=detractors,
+        responses=now.n,
+        promoters=now.promoters,
+        passives=now.passives,
+        detractors=now.detractors,
         margin_of_error=math.sqrt(margin_sq),
         trend=None if trend is None else float(trend),
-        last_response_at=max(voices, key=vote_order_key).at,
+        last_response_at=now.last_at,
         nps_exact=nps,
         margin_squared=margin_sq,
         trend_exact=trend,

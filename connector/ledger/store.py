@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, cast
 
+from connector.core.scorecard import ScoreRow
 from connector.core.values import from_ms, to_ms
 from connector.errors import ConfigError
 from connector.ledger.lock import run_lock
@@ -203,6 +204,12 @@ class Ledger:
             AnswerRow(row[0], row[1], row[2], row[3], row[4], row[5], from_ms(row[6]), from_ms(row[7]), row[8])
             for row in cursor
         ]
+
+    def score_rows(self) -> Iterator[ScoreRow]:
+        """Every answer as the scorer reads it, streamed from SQL: no object per answer on the hot path."""
+        yield from self._conn.execute(
+            "SELECT submission_id, contact_id, survey_type, survey_id, raw_value, submitted_at FROM answers"
+        )
 
     def delete_answers_submitted_between(self, since: datetime | None, until: datetime | None) -> int:
         """Delete answers submitted in [since, until) (open-ended where None); return how many."""

@@ -1,0 +1,190 @@
+"""The scorecard against a plain computation of the contract, on random answers (hypothesis).
+
+The reference below is written straight from the scoring rules with lists and sorting, and
+shares nothing with `connector.core.scorecard` but the output format helpers' contract
+(shortest decimal strings, ISO 8601 UTC with milliseconds).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connector.config import PropertyNames, ScoringSettings
+from connector.core.scorecard import build_scorecard, score_rows
+from connector.model import AnswerRow, ContactRow
+
+AS_OF = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+NAMES = PropertyNames()
+
+
+def _round1(x: Fraction) -> str:
+    """One decimal, half away from zero, as the shortest decimal string."""
+    units = (abs(x) * 10 + Fraction(1, 2)).__floor__()
+    value = Fraction(units if x >= 0 else -units, 10)
+    text = f"{float(value):.1f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def _margin(p: int, d: int, n: int) -> str:
+    """Adjusted Wald half-width, computed with exact squares, rounded half away by bisection on tenths."""
+    big_n = Fraction(n + 3)
+    pp, dd = (p + Fraction(3, 4)) / big_n, (d + Fraction(3, 4)) / big_n
+    square = Fraction(196) ** 2 * (pp + dd - (pp - dd) ** 2) / big_n
+    tenths = 0
+    while Fraction(2 * tenths + 1, 20) ** 2 <= square:  # the next tie lies at or below the value
+        tenths += 1
+    return _round1(Fraction(tenths, 10)) if tenths else "0"
+
+
+def reference(
+    answers: list[AnswerRow], contacts: dict[str, ContactRow], window_days: int, minimum: int
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Contact and company values as the contract states them."""
+    window = timedelta(days=window_days)
+    valid = [
+        a
+        for a in answers
+        if a.survey_type == "NPS"
+        and (a.raw_value or "").strip().isascii()
+        and (a.raw_value or "").strip().isdigit()
+        and int((a.raw_value or "").strip()) <= 10
+        and a.contact_id in contacts
+        and contacts[a.contact_id].exists
+    ]
+
+    def key(a: AnswerRow) -> tuple[datetime, int]:
+        return (a.submitted_at, int(a.submission_id))
+
+    def score(a: AnswerRow) -> int:
+        return int((a.raw_value or "").strip())
+
+    def category(s: int) -> str:
+        return "promoter" if s >= 9 else "passive" if s >= 7 else "detractor"
+
+    people: dict[str, dict[str, str]] = {}
+    for cid in {a.contact_id for a in valid if a.contact_id}:
+        mine = [a for a in valid if a.contact_id == cid and a.submitted_at <= AS_OF]
+        if not mine:
+            continue
+        latest = max(mine, key=key)
+        people[cid] = {
+            NAMES.contact_score: str(score(latest)),
+            NAMES.contact_category: category(score(latest)),
+            NAMES.contact_last_response_date: _iso(latest.submitted_at),
+            NAMES.contact_response_count: str(sum(1 for a in mine if a.submitted_at > AS_OF - window)),
+        }
+
+    def voices(company: str, end: datetime) -> list[AnswerRow]:
+        inside = [
+            a
+            for a in valid
+            if contacts[a.contact_id or ""].company_id == company and end - window < a.submitted_at <= end
+        ]
+        latest: dict[str, AnswerRow] = {}
+        for a in sorted(inside, key=key):
+            latest[a.contact_id or ""] = a
+        return list(latest.values())
+
+    def nps(vs: list[AnswerRow]) -> Fraction:
+        cats = [category(score(a)) for a in vs]
+        return Fraction(100 * (cats.count("promoter") - cats.count("detractor")), len(vs))
+
+    firms: dict[str, dict[str, str]] = {}
+    for company in {contacts[a.contact_id or ""].company_id for a in valid} - {None}:
+        assert company is not None
+        now, before = voices(company, AS_OF), voices(company, AS_OF - window)
+        if len(now) < minimum:
+            firms[company] = dict.fromkeys(NAMES.company_properties(), "")
+            continue
+        cats = [category(score(a)) for a in now]
+        value = nps(now)
+        firms[company] = {
+            NAMES.company_score: _round1(value),
+            NAMES.company_category: "promoter" if value >= 30 else "detractor" if value < 0 else "passive",
+            NAMES.company_responses: str(len(now)),
+            NAMES.company_promoters: str(cats.count("promoter")),
+            NAMES.company_passives: str(cats.count("passive")),
+            NAMES.company_detractors: str(cats.count("detractor")),
+            NAMES.company_margin_of_error: _margin(cats.count("promoter"), cats.count("detractor"), len(now)),
+            NAMES.company_trend: _round1(value - nps(before)) if len(before) >= minimum else "",
+            NAMES.company_last_response_date: _iso(max(a.submitted_at for a in now)),
+        }
+    return people, firms
+
+
+RAW = st.sampled_from(["0", "3", "6", "7", "8", "9", "10", " 9 ", "007", "11", "x", "", "-1", "²"])
+ANSWER = st.tuples(
+    st.integers(0, 7),  # contact
+    RAW,
+    # days before as-of (negative: after), often right at a window's edge or the window before's
+    st.one_of(
+        st.integers(-40, 800),
+        st.sampled_from([0, 29, 30, 31, 59, 60, 61, 89, 90, 91, 179, 180, 181, 364, 365, 366, 729, 730, 731]),
+    ),
+    st.integers(0, 3),  # hour: several answers share a time
+    st.sampled_from(["NPS", "NPS", "NPS", "CSAT"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(ANSWER, max_size=40),
+    companies=st.lists(st.sampled_from(["201", "202", "203", None]), min_size=8, max_size=8),
+    deleted=st.sets(st.integers(0, 7), max_size=2),
+    window_days=st.sampled_from([30, 90, 365]),
+    minimum=st.integers(1, 3),
+)
+def test_scorecard_matches_the_contract(
+    rows: list[tuple[int, str, int, int, str]],
+    companies: list[str | None],
+    deleted: set[int],
+    window_days: int,
+    minimum: int,
+) -> None:
+    """Random answers, ties, future answers, invalid values and deleted contacts: values as the contract says."""
+    contacts = {
+        str(300 + i): ContactRow(str(300 + i), company_id=companies[i], exists=i not in deleted) for i in range(8)
+    }
+    answers = [
+        AnswerRow(
+            str(1000 + n),
+            str(300 + c),
+            survey_type,
+            "s1",
+            "Q",
+            raw,
+            AS_OF - timedelta(days=days, hours=hour),
+            AS_OF,
+        )
+        for n, (c, raw, days, hour, survey_type) in enumerate(rows)
+    ]
+    scoring = ScoringSettings(window_days=window_days, min_company_responses=minimum)
+    card = build_scorecard(answers, contacts, AS_OF, scoring, NAMES)
+    people, firms = reference(answers, contacts, window_days, minimum)
+    assert card.contact_values == people
+    assert card.company_values == firms
+
+
+def test_merged_ids_are_resolved_when_given_aliases() -> None:
+    """`score_rows` with aliases counts a merged-away id's answers for the survivor, one voice."""
+    contacts = {"301": ContactRow("301", company_id="201")}
+    at = int((AS_OF - timedelta(days=1)).timestamp() * 1000)
+    rows: list[Any] = [
+        ("1", "305", "NPS", "s1", "0", at),
+        ("2", "301", "NPS", "s1", "10", at + 1),
+        ("3", "309", "NPS", "s1", "10", at + 2),  # an alias chain: 309 -> 305 -> 301
+    ]
+    card = score_rows(rows, contacts, AS_OF, ScoringSettings(), NAMES, aliases={"305": "301", "309": "305"})
+    assert card.contact_values["301"][NAMES.contact_response_count] == "3"
+    assert card.company_values["201"][NAMES.company_responses] == "1"
+    assert card.company_values["201"][NAMES.company_score] == "100"
+    assert card.orphaned == 0
