@@ -158,12 +158,12 @@ class SyncRun:
     # ----- pull
 
     def _pull_backfill(self, opts: RunOptions) -> Pulled:
-        rows = list(self.puller.all_submissions())
+        rows, plan = self.puller.backfill_submissions(survey_groups(self.settings.scoring), opts.since, opts.until)
         in_range = [r for r in rows if _in_range(r.submitted_at, opts.since, opts.until)]
         with self.ledger.transaction():
             self.ledger.delete_answers_submitted_between(opts.since, opts.until)
             self.ledger.upsert_answers(in_range)
-        self.log.info("pull.backfill", listed=len(rows), in_range=len(in_range))
+        self.log.info("pull.backfill", plan=plan, read=len(rows), in_range=len(in_range))
 
         answers = self.ledger.answers()
         aliases = self.ledger.aliases()
