@@ -124,7 +124,9 @@ class Puller:
         Search: ceil(nps / 200) pages of the NPS survey groups only (sliced under the 10,000 cap),
         filtered to [since, until) by HubSpot, plus ceil(nps / 1,000) association batch reads for
         the contacts. Two `limit=1` searches learn both counts (`total`) first. E.g. 12,008
-        submissions of which 9,800 NPS: listing 121 calls, search 49 + 10 + 2 = 61. A search
+        submissions of which 9,800 NPS: listing 121 calls, search 49 + 10 + 2 = 61. Per answer
+        search costs 0.006 calls against listing's 0.01, so listing wins only where a page rounds
+        up (a portal of at most 100 submissions). A search
         stores only the NPS answers of the range, which is all scoring reads; one the search index
         has not caught up with yet is read by the next sync's look-back, like any new answer.
         """

@@ -301,3 +301,21 @@ class TestSearchLag:
         time.sleep(1.2)  # the lag is 2,000 ms / time scale 2
         assert portal.cli("sync", "--as-of", AS_OF.isoformat()).exit_code == 0
         assert portal.properties("contacts")[contact]["nps_score"] == new
+
+
+class TestReadPlan:
+    @pytest.mark.parametrize(("size", "plan"), [(600, "search"), (90, "list")])
+    def test_backfill_reads_by_the_cheaper_plan_and_gets_the_same_values(
+        self, make_portal: Any, size: int, plan: str
+    ) -> None:
+        """600 submissions: searching the NPS ones costs fewer calls than listing 6 pages; 90 fit one list page."""
+        fixture = generate_portal(size, seed=21, now=AS_OF)
+        portal: Portal = make_portal(copy.deepcopy(fixture), NO_TASKS)
+        assert portal.cli("setup").exit_code == 0
+        result = portal.cli("backfill", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        assert f'"plan": "{plan}"' in result.output
+        want = expected(fixture, AS_OF)
+        view = _nps_view(portal)
+        assert _mismatches(view["contacts"], want["contacts"], CONTACT_PROPS) == []
+        assert _mismatches(view["companies"], want["companies"], COMPANY_PROPS) == []
