@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -83,7 +84,9 @@ class StubHubSpot:
                 )
                 with stub._lock:
                     stub.requests.append(seen)
-                    action = stub.script.popleft() if stub.script else stub.fallback(seen)
+                    scripted = stub.script.popleft() if stub.script else None
+                # The fallback answers outside the lock, so concurrent requests overlap as at HubSpot.
+                action = scripted if scripted is not None else stub.fallback(seen)
                 if action == DROP or not isinstance(action, Reply):
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -314,9 +317,30 @@ class TestBatchRead:
             body={"status": "COMPLETE", "results": [record(i["id"]) for i in seen.body["inputs"]]}
         )
         result = client.batch_read("tasks", [str(i) for i in range(250)], ["hs_task_status"])
-        assert [len(r.body["inputs"]) for r in stub.requests] == [100, 100, 50]
-        assert len(result.records) == 250
+        # The chunks are read concurrently, so they may arrive in any order.
+        assert sorted(len(r.body["inputs"]) for r in stub.requests) == [50, 100, 100]
+        assert [rec.id for rec in result.records] == [str(i) for i in range(250)]
         assert result.missing == result.unmatched == []
+
+    def test_chunks_are_read_concurrently_through_the_one_limiter(self, stub: StubHubSpot) -> None:
+        """Independent chunks overlap (up to `concurrency`), and every one is still counted and paced."""
+        in_flight, peak, lock = [0], [0], threading.Lock()
+
+        def slow(seen: Seen) -> Reply:
+            with lock:
+                in_flight[0] += 1
+                peak[0] = max(peak[0], in_flight[0])
+            time.sleep(0.05)
+            with lock:
+                in_flight[0] -= 1
+            return Reply(body={"status": "COMPLETE", "results": [record(i["id"]) for i in seen.body["inputs"]]})
+
+        stub.fallback = slow
+        client = HubSpotClient(stub.url, TOKEN, requests_per_10s=1000, api_version="v3")
+        result = client.batch_read("contacts", [str(i) for i in range(800)], ["email"])
+        assert len(result.records) == 800
+        assert 2 <= peak[0] <= client.concurrency
+        assert client.stats == {"contacts.batch_read": 8}
 
     def test_all_missing_answered_with_404(self, client: HubSpotClient, stub: StubHubSpot) -> None:
         """A 404 for the whole batch means every id of it is missing."""
