@@ -38,6 +38,7 @@ from connector.errors import HubSpotRequestError
 from connector.hubspot import BATCH_SIZE, HubSpotClient, Record, TaskInput, WriteOutcomeUnknown
 from connector.ledger import Ledger
 from connector.model import AnswerRow, CompanyRow, ContactRow, FollowupStatus, TaskRow, TaskStatus
+from connector.pipeline.progress import Progress
 
 __all__ = ["FollowupResult", "FollowupRunner"]
 
@@ -130,6 +131,7 @@ class FollowupRunner:
         *,
         after_create: AfterCreate | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: Progress | None = None,
     ) -> None:
         self._client = client
         self._ledger = ledger
@@ -138,6 +140,7 @@ class FollowupRunner:
         # Test seam: runs after a create call returned and before the ledger confirms it.
         self._after_create = after_create
         self._clock = clock
+        self._progress = progress or Progress(self._log)
 
     # ------------------------------------------------------------------ the run
 
@@ -181,8 +184,11 @@ class FollowupRunner:
             self._adopt(adopt, found, book, result)
             # Committed before HubSpot is called: a crash from here on leaves a pending intent.
             book.record_intents(create)
-            for batch in chunked([*retry, *create], BATCH_SIZE):
-                self._create_batch(batch, book, result)
+            todo = [*retry, *create]
+            with self._progress.phase("tasks", total=len(todo)) as phase:
+                for batch in chunked(todo, BATCH_SIZE):
+                    self._create_batch(batch, book, result)
+                    phase.advance(len(batch))
         result.contact_state = self._contact_state(answers, book, result, dry_run)
         return result
 

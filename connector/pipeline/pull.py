@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 
 from connector.config import PropertyNames, ScoringSettings
-from connector.core.records import id_order
+from connector.core.records import chunked, id_order
 from connector.core.values import parse_datetime, to_ms
 from connector.hubspot import (
     ASSOCIATION_BATCH_SIZE,
@@ -30,6 +30,7 @@ from connector.hubspot import (
     Record,
 )
 from connector.model import AnswerRow, CompanyRow, ContactRow
+from connector.pipeline.progress import Phase, Progress
 
 SUBMISSION_PROPS = (
     "hs_survey_type",
@@ -44,7 +45,6 @@ SUBMISSION_PROPS = (
 CONTACT_PROPS = ("email", "firstname", "lastname", "hubspot_owner_id", "hs_merged_object_ids", "lastmodifieddate")
 COMPANY_PROPS = ("name", "hubspot_owner_id")
 PRIMARY_COMPANY = 1  # contact→company association type id of the primary company
-PROGRESS_EVERY = 5_000  # a progress event per this many records on long pulls
 
 
 def answer_row(rec: Record, contact_id: str | None) -> AnswerRow | None:
@@ -108,10 +108,14 @@ class _Keyset:
 class Puller:
     """Reads what a run needs from HubSpot through the HubSpot layer."""
 
-    def __init__(self, client: HubSpotClient, names: PropertyNames, log: Any = None) -> None:
+    def __init__(
+        self, client: HubSpotClient, names: PropertyNames, log: Any = None, progress: Progress | None = None
+    ) -> None:
         self.client = client
         self.names = names
         self.log = log if log is not None else structlog.get_logger("connector.pull")
+        self.progress = progress or Progress(self.log)
+        self._phase: Phase | None = None  # the phase search pages count towards
 
     # ----- feedback submissions
 
@@ -163,20 +167,22 @@ class Puller:
 
     def all_submissions(self) -> Iterator[AnswerRow]:
         """Every feedback submission with its associated contact (list paging, no 10,000 cap)."""
-        for count, rec in enumerate(
-            self.client.iter_objects("feedback_submissions", SUBMISSION_PROPS, associations=("contacts",)), 1
-        ):
-            if count % PROGRESS_EVERY == 0:
-                self.log.info("pull.progress", object_type="feedback_submissions", read=count)
-            linked = rec.associations.get("contacts") or []
-            row = answer_row(rec, linked[0] if linked else None)
-            if row is not None:
-                yield row
+        with self.progress.phase("submissions") as phase:
+            for rec in self.client.iter_objects("feedback_submissions", SUBMISSION_PROPS, associations=("contacts",)):
+                phase.advance()
+                linked = rec.associations.get("contacts") or []
+                row = answer_row(rec, linked[0] if linked else None)
+                if row is not None:
+                    yield row
 
     def changed_submissions(self, since: datetime, groups: Sequence[list[dict[str, Any]]]) -> list[Record]:
         """Submissions modified at or after `since`, oldest first, across any number of results."""
         query = _Keyset("feedback_submissions", "hs_lastmodifieddate", SUBMISSION_PROPS)
-        return self._changed_since(query, to_ms(since), groups)
+        with self.progress.phase("submissions") as self._phase:
+            try:
+                return self._changed_since(query, to_ms(since), groups)
+            finally:
+                self._phase = None
 
     def changed_contacts(self, since_ms: int, known: Mapping[str, ContactRow]) -> set[str]:
         """Known contacts someone else changed since we last read or wrote them (owner, merge, company)."""
@@ -248,6 +254,8 @@ class Puller:
                 after=after,
             )
             results.extend(page.results)
+            if self._phase is not None:
+                self._phase.advance(len(page.results))
             if page.next_after is None:
                 return results, page.total > len(results)
             after = int(page.next_after)
@@ -274,11 +282,19 @@ class Puller:
     def contacts(self, ids: Iterable[str]) -> ContactRefresh:
         """Batch-read contacts, resolve merged ids, find each one's primary company."""
         wanted = list(dict.fromkeys(ids))
-        if len(wanted) > PROGRESS_EVERY:
-            self.log.info("pull.contacts", contacts=len(wanted), detail="reading contacts and their companies")
+        refresh = ContactRefresh()
+        # Slices of 1,000: one association batch read each, ten batch reads; the same calls as one
+        # pass over everything, with progress after each slice.
+        with self.progress.phase("contacts", total=len(wanted)) as phase:
+            for part in chunked(wanted, ASSOCIATION_BATCH_SIZE):
+                self._read_contacts(part, refresh)
+                phase.advance(len(part))
+        return refresh
+
+    def _read_contacts(self, wanted: list[str], refresh: ContactRefresh) -> None:
         ours = self.names.contact_properties()
         result = self.client.batch_read("contacts", wanted, [*CONTACT_PROPS, *ours])
-        refresh = ContactRefresh(missing=list(result.missing))
+        refresh.missing.extend(result.missing)
         records = {r.id: r for r in result.records}
         for rec in result.records:
             for old in (rec.properties.get("hs_merged_object_ids") or "").split(";"):
@@ -308,7 +324,6 @@ class Puller:
                 updated_at=parse_datetime(props.get("lastmodifieddate") or "") or rec.updated_at,
             )
             refresh.current[cid] = {p: props.get(p) for p in ours}
-        return refresh
 
     def companies(self, ids: Iterable[str]) -> tuple[dict[str, CompanyRow], dict[str, dict[str, str | None]]]:
         """Batch-read companies: ledger rows and our properties as HubSpot holds them."""

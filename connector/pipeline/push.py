@@ -11,6 +11,7 @@ from connector.core.diff import ValuePlan
 from connector.errors import ConfigError
 from connector.hubspot import HubSpotClient, RecordFailure
 from connector.ledger import Ledger
+from connector.pipeline.progress import Progress
 
 
 @dataclass
@@ -25,23 +26,27 @@ class PushResult:
 class Pusher:
     """Writes a `ValuePlan` to HubSpot and records the confirmed values in the ledger."""
 
-    def __init__(self, client: HubSpotClient, ledger: Ledger, log: Any) -> None:
+    def __init__(self, client: HubSpotClient, ledger: Ledger, log: Any, progress: Progress | None = None) -> None:
         self.client = client
         self.ledger = ledger
         self.log = log
+        self.progress = progress or Progress(log)
 
     def push(self, plan: ValuePlan, *, full: bool) -> PushResult:
         """Send the changed values; after a full read of HubSpot (`full`), the ledger holds all desired values."""
         result = PushResult()
-        for object_type, desired, updates in (
-            ("contacts", plan.contact_desired, plan.contact_updates),
-            ("companies", plan.company_desired, plan.company_updates),
-        ):
-            failed = self._push(object_type, updates, result)
-            if full:
-                # A backfill read HubSpot's values: everything not failed now holds the desired values.
-                self.ledger.forget_written(object_type)
-                self.ledger.record_written(object_type, {i: v for i, v in desired.items() if i not in failed})
+        total = len(plan.contact_updates) + len(plan.company_updates)
+        with self.progress.phase("push", total=total) as phase:
+            for object_type, desired, updates in (
+                ("contacts", plan.contact_desired, plan.contact_updates),
+                ("companies", plan.company_desired, plan.company_updates),
+            ):
+                failed = self._push(object_type, updates, result)
+                phase.advance(len(updates))
+                if full:
+                    # A backfill read HubSpot's values: everything not failed now holds the desired values.
+                    self.ledger.forget_written(object_type)
+                    self.ledger.record_written(object_type, {i: v for i, v in desired.items() if i not in failed})
         return result
 
     def _push(self, object_type: str, updates: Mapping[str, dict[str, str]], result: PushResult) -> set[str]:

@@ -22,6 +22,7 @@ from connector.hubspot import HubSpotClient, RecordFailure
 from connector.ledger import Ledger
 from connector.model import AnswerRow, CompanyRow, ContactRow
 from connector.pipeline.followup import FollowupResult, FollowupRunner
+from connector.pipeline.progress import Progress
 from connector.pipeline.pull import ContactRefresh, Puller, answer_row, modified_ms, survey_groups
 from connector.pipeline.push import Pusher, PushResult
 
@@ -119,7 +120,8 @@ class SyncRun:
         self.client = client
         self.ledger = ledger
         self.log = log
-        self.puller = Puller(client, settings.properties, log)
+        self.progress = Progress(log)
+        self.puller = Puller(client, settings.properties, log, self.progress)
         self.kinds = property_kinds(settings.properties)
         self._nps_surveys = (settings.scoring.survey_types, settings.scoring.survey_ids)
 
@@ -145,7 +147,7 @@ class SyncRun:
                 )
                 self._report_plan(values, pulled, report, opts.dry_run)
                 if not opts.dry_run:
-                    pushed = Pusher(self.client, self.ledger, self.log).push(values, full=pulled.full)
+                    pushed = Pusher(self.client, self.ledger, self.log, self.progress).push(values, full=pulled.full)
                     report.failures, report.applied = pushed.failures, pushed.updated
                     self._advance_cursors(pulled, pushed, started)
             except BaseException:
@@ -275,7 +277,7 @@ class SyncRun:
     def _follow_up(self, pulled: Pulled, card: Scorecard, opts: RunOptions) -> FollowupResult:
         cfg = self.settings.followup
         risks = company_risks(card, self.settings.scoring, opts.as_of) if cfg.at_risk_enabled else []
-        runner = FollowupRunner(self.client, self.ledger, self.settings, self.log)
+        runner = FollowupRunner(self.client, self.ledger, self.settings, self.log, progress=self.progress)
         return runner.run(
             pulled.answers, pulled.contacts, pulled.companies, opts.as_of, dry_run=opts.dry_run, company_risk=risks
         )
