@@ -37,7 +37,9 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scoring_bench.py
-	$(BIN)/python benchmarks/sync_bench.py --size 10000
+	$(BIN)/python benchmarks/sync_bench.py --sizes 1000,10000 --rate 190
+	$(BIN)/python benchmarks/sync_bench.py --sizes 10000 --rate 100 --json benchmarks/results/sync-100.json
+	$(BIN)/python benchmarks/sync_bench.py --sizes 100000 --rate 190 --time-scale 10 --json benchmarks/results/sync-100k.json
 	$(BIN)/python benchmarks/sandbox_bench.py
 
 clean:

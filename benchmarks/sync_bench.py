@@ -1,16 +1,27 @@
-"""Benchmark (not a test): wall time and HubSpot API calls of setup, backfill and sync runs.
+"""Benchmark (not a test): HubSpot calls, wall time and the rate-limit floor of each phase of a sync.
 
-Starts `nps-connector sandbox --demo-portal SIZE` as a separate process (HubSpot's default
-limits: 190 requests / 10 s, 5 searches / s), runs the connector's commands as subprocesses
-with their default client-side limits, and prints one line per step.
+    python benchmarks/sync_bench.py [--sizes 1000,10000] [--rate 190] [--time-scale 1] [--json FILE]
 
-    python benchmarks/sync_bench.py [--size 20000]
+For each portal size it starts `nps-connector sandbox --demo-portal SIZE` in its own process
+(HubSpot's limits, divided by `--time-scale`), runs `setup`, a cold `backfill`, a quiet `sync` and
+a `sync` after 1% new answers as real CLI subprocesses, and prints per phase:
+
+- the calls by endpoint, and the documented minimum for the data each phase moved, with its
+  formula (pages of 200 for search, 100 for lists and batches, 1,000 for association batches);
+- wall time, the rate-limit floor (calls in each bucket / its allowed rate, the larger bucket)
+  and wall / floor; 429s served; the command's peak RSS.
+
+`--rate` is the client's `requests_per_10s` (the connector's default is 100, which leaves room for
+the portal's other apps; HubSpot allows 190). With `--time-scale X` the sandbox's windows and the
+client's limits both run X times faster, so the ratios hold while a large portal finishes sooner.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import re
 import subprocess
 import sys
@@ -22,107 +33,174 @@ from pathlib import Path
 from typing import Any
 
 TOKEN = "bench-token"
+SEARCH_PER_S = 4  # the client default; HubSpot allows 5 per account
+AS_OF = datetime.now(UTC).replace(microsecond=0)
 
 
-def _sandbox(size: int) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "connector",
-            "sandbox",
-            "--demo-portal",
-            str(size),
-            "--seed",
-            "1",
-            "--token",
-            TOKEN,
-            "--quiet",
-            "--search-lag-ms",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+def _sandbox(size: int, time_scale: float) -> tuple[subprocess.Popen[str], str]:
+    cmd = [sys.executable, "-m", "connector", "sandbox", "--demo-portal", str(size), "--seed", "1"]
+    cmd += ["--token", TOKEN, "--quiet", "--search-lag-ms", "0", "--time-scale", str(time_scale)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    return proc, line.removeprefix("listening on ")
+    return proc, proc.stdout.readline().strip().removeprefix("listening on ")
 
 
 def _call(url: str, path: str, body: Any = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
-        url + path, data=data, headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(req) as resp:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(url + path, data=data, headers=headers)) as resp:
         return json.load(resp)
 
 
-def main() -> None:
-    """Run the steps and print the figures."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--size", type=int, default=20_000)
-    args = parser.parse_args()
-    proc, url = _sandbox(args.size)
+def _short(route: str) -> str:
+    # "POST /crm/objects/2026-09/{objectType}/search" -> "search" (any version family)
+    path = route.split(" ", 1)[1]
+    path = re.sub(r"^/crm/(v3/)?objects(/[^/]+)?/\{objectType\}", "", path)
+    path = re.sub(r"^/crm/(v4/)?associations(/[^/]+)?/\{fromObjectType\}/\{toObjectType\}", "associations", path)
+    path = re.sub(r"^/crm/(v3/)?(properties|owners)(/[^/]+)?(/\{objectType\})?", r"\2", path)
+    return path.strip("/") or "list"
+
+
+def _run(config: Path, cmd: list[str]) -> tuple[int, float, int, dict[str, Any]]:
+    """Run one CLI command; exit code, wall seconds, peak RSS (MB) and its run summary."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector", "--config", str(config), *cmd],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    rss = proc.returncode  # replaced below
+    try:
+        _, _, usage = os.wait4(proc.pid, os.WNOHANG)
+        rss = usage.ru_maxrss
+    except ChildProcessError:
+        import resource
+
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    summary: dict[str, Any] = {}
+    for line in err.splitlines():
+        if '"run.finished"' in line:
+            summary = json.loads(line)
+    if proc.returncode not in (0, 1):
+        print(err[-2000:] + out[-500:])
+    return proc.returncode, wall, rss // 1024, summary
+
+
+def _minimum(phase: str, s: dict[str, Any], nps: int) -> tuple[int, str]:
+    """The fewest calls the documented page and batch sizes allow for what the phase moved."""
+    c, k = s.get("contacts_scored", 0), s.get("companies_scored", 0)
+    cu, ku, t = s.get("contacts_updated", 0), s.get("companies_updated", 0), s.get("tasks_created", 0)
+    new = s.get("new_answers", 0)
+    ceil = math.ceil
+    if phase == "backfill":
+        calls = ceil(nps / 200) + ceil(nps / 1000) + ceil(c / 100) + ceil(c / 1000) + ceil(k / 100)
+        calls += ceil(cu / 100) + ceil(ku / 100) + (1 + 1 + ceil(t / 100) if t else 0)
+        formula = (
+            f"⌈{nps}/200⌉+⌈{nps}/1000⌉ submissions + ⌈{c}/100⌉+⌈{c}/1000⌉ contacts + ⌈{k}/100⌉ companies"
+            f" + ⌈{cu}/100⌉+⌈{ku}/100⌉ writes" + (f" + owners + task check + ⌈{t}/100⌉ creates" if t else "")
+        )
+        return calls, formula
+    if phase.startswith("sync"):
+        calls = 2 + (ceil(new / 1000) + 1 + ceil(cu / 100) + ceil(ku / 100) if new else 0)
+        formula = "2 searches" + (f" + ⌈{new}/1000⌉ associations + 1 contacts + writes" if new else "")
+        return calls, formula
+    return 21, "fresh portal: 2 group lists + 2 group creates + 2 property lists + 15 property creates"
+
+
+def _phase(url: str, config: Path, name: str, cmd: list[str], rate: float, nps: int) -> dict[str, Any]:
+    before = _call(url, "/_sandbox/stats")
+    code, wall, rss, summary = _run(config, cmd)
+    after = _call(url, "/_sandbox/stats")
+    routes: dict[str, int] = {}
+    for key, value in after["by_route"].items():
+        if value - before["by_route"].get(key, 0):
+            routes[_short(key)] = routes.get(_short(key), 0) + value - before["by_route"].get(key, 0)
+    calls = after["calls"] - before["calls"]
+    searches = routes.get("search", 0)
+    floor = max((calls - searches) / (rate / 10), searches / SEARCH_PER_S)
+    minimum, formula = _minimum(name.split(",")[0], summary, nps)
+    return {
+        "phase": name,
+        "exit": code,
+        "calls": calls,
+        "by_endpoint": routes,
+        "minimum": minimum,
+        "minimum_formula": formula,
+        "calls_per_minimum": round(calls / minimum, 2) if minimum else None,
+        "wall_s": round(wall, 2),
+        "floor_s": round(floor, 2),
+        "wall_per_floor": round(wall / floor, 2) if floor else None,
+        "writes": after["writes"] - before["writes"],
+        "throttled": after["throttled"] - before["throttled"],
+        "peak_rss_mb": rss,
+    }
+
+
+def bench(size: int, rate: int, time_scale: float) -> list[dict[str, Any]]:
+    """All phases on one portal size."""
+    proc, url = _sandbox(size, time_scale)
     work = Path(tempfile.mkdtemp(prefix="nps-bench-"))
     config = work / "nps-connector.toml"
+    scaled = rate * time_scale
     config.write_text(
-        f'[hubspot]\nbase_url = "{url}"\naccess_token = "{TOKEN}"\n[ledger]\npath = "{work / "l.sqlite"}"\n'
-        '[log]\nlevel = "warning"\nformat = "json"\n',
+        f'[hubspot]\nbase_url = "{url}"\naccess_token = "{TOKEN}"\nrequests_per_10s = {int(scaled)}\n'
+        f"search_requests_per_second = {SEARCH_PER_S * time_scale}\n"
+        f'[ledger]\npath = "{work / "l.sqlite"}"\n[log]\nlevel = "info"\nformat = "json"\n',
         encoding="utf-8",
     )
-    print(f"portal: {args.size} answers; sandbox {url}; ledger {work}")
-    print(f"{'step':<28}{'seconds':>9}{'calls':>8}{'writes':>8}{'429s':>6}  by route")
     try:
-        steps: list[tuple[str, list[str]]] = [
-            ("setup", ["setup"]),
-            ("backfill", ["backfill"]),
-            ("sync, nothing new", ["sync"]),
-        ]
-        for name, cmd in steps:
-            _step(url, config, name, cmd)
-        contact = _call(url, "/crm/v3/objects/contacts?limit=1")["results"][0]["id"]
-        now = datetime.now(UTC)
-        answers = [
+        snapshot = _call(url, "/_sandbox/snapshot")
+        nps = sum(1 for s in snapshot["feedback_submissions"] if s["properties"].get("hs_survey_type") == "NPS")
+        phases = [_phase(url, config, "setup", ["setup"], scaled, nps)]
+        phases.append(_phase(url, config, "backfill", ["backfill"], scaled, nps))
+        phases.append(_phase(url, config, "sync, quiet", ["sync"], scaled, nps))
+        contacts = [c["id"] for c in snapshot["contacts"] if not c.get("archived")][: max(1, size // 100)]
+        fresh = [
             {
-                "contact_id": contact,
+                "contact_id": contacts[i % len(contacts)],
                 "properties": {
                     "hs_survey_type": "NPS",
                     "hs_value": str(i % 11),
-                    "hs_submission_timestamp": (now - timedelta(minutes=i)).isoformat(),
+                    "hs_submission_timestamp": (AS_OF - timedelta(minutes=i + 1)).isoformat(),
                 },
             }
-            for i in range(50)
+            for i in range(max(1, size // 100))
         ]
-        _call(url, "/_sandbox/feedback_submissions", {"feedback_submissions": answers})
-        _step(url, config, "sync, 50 new answers", ["sync"])
+        _call(url, "/_sandbox/feedback_submissions", {"feedback_submissions": fresh})
+        phases.append(_phase(url, config, f"sync, {len(fresh)} new", ["sync"], scaled, nps))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    return phases
 
 
-def _step(url: str, config: Path, name: str, cmd: list[str]) -> None:
-    before = _call(url, "/_sandbox/stats")
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "connector", "--config", str(config), *cmd], capture_output=True, text=True, check=False
-    )
-    elapsed = time.perf_counter() - started
-    after = _call(url, "/_sandbox/stats")
-    routes = {k: v - before["by_route"].get(k, 0) for k, v in after["by_route"].items()}
-    # "POST /crm/objects/2026-09/{objectType}/search" -> "obj/search" (any version family)
-    routes = {
-        re.sub(r"^/crm/(v3/)?objects(/[^/]+)?/\{objectType\}", "obj", k.split(" ", 1)[1]): v
-        for k, v in routes.items()
-        if v
-    }
-    throttled = after["throttled"] - before["throttled"]
-    print(
-        f"{name:<28}{elapsed:>9.1f}{after['calls'] - before['calls']:>8}{after['writes'] - before['writes']:>8}"
-        f"{throttled:>6}  {routes}  exit {result.returncode}"
-    )
-    if result.returncode not in (0, 1):
-        print(result.stderr[-2000:])
+def main() -> None:
+    """Run every size, print the table and write the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--rate", type=int, default=190, help="client requests_per_10s (connector default 100)")
+    parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results") / "sync.json")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"rate_per_10s": args.rate, "time_scale": args.time_scale, "sizes": {}}
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"\nportal of {size:,} answers, {args.rate} requests / 10 s, time scale {args.time_scale}")
+        print(
+            f"{'phase':<16}{'calls':>7}{'min':>6}{'×min':>6}{'wall s':>8}{'floor s':>9}{'×floor':>7}{'429':>5}{'MB':>6}"
+        )
+        phases = bench(size, args.rate, args.time_scale)
+        for p in phases:
+            print(
+                f"{p['phase']:<16}{p['calls']:>7}{p['minimum']:>6}{p['calls_per_minimum'] or '':>6}{p['wall_s']:>8}"
+                f"{p['floor_s']:>9}{p['wall_per_floor'] or '':>7}{p['throttled']:>5}{p['peak_rss_mb']:>6}"
+            )
+            print(f"    {p['by_endpoint']}\n    minimum: {p['minimum_formula']}")
+        results["sizes"][str(size)] = phases
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
