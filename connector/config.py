@@ -23,6 +23,7 @@ from datetime import date
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal, Self, get_args, get_origin
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -124,13 +125,22 @@ class HubSpotSettings(_Section):
     def _blank_is_unset(cls, value: object) -> object:
         return _empty_to_none(value)
 
+    @field_validator("access_token", mode="after")
+    @classmethod
+    def _token_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        # Outer whitespace (a trailing newline from a secret file turned variable) is not the token.
+        token = value.get_secret_value().strip()
+        problem = token_problem(token)
+        if problem:
+            raise ValueError(problem)
+        return SecretStr(token)
+
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        value = value.strip()
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+        return check_base_url(value)
 
     @model_validator(mode="after")
     def _one_token_source(self) -> Self:
@@ -153,13 +163,63 @@ class HubSpotSettings(_Section):
 
 def _read_token_file(path: Path) -> str:
     try:
-        token = path.read_text(encoding="utf-8").strip()
+        # utf-8-sig: a byte-order mark (Windows editors) is not part of the token.
+        token = path.read_text(encoding="utf-8-sig").strip()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable as UTF-8 text"
         raise ConfigError(f"hubspot.access_token_file: cannot read {path}: {reason}") from None
     if not token:
         raise ConfigError(f"hubspot.access_token_file: {path} is empty")
+    problem = token_problem(token)
+    if problem:
+        raise ConfigError(f"hubspot.access_token_file: {path}: {problem}")
     return token
+
+
+def token_problem(token: str) -> str | None:
+    """Why `token` cannot be a bearer token (None when it can); the text never contains the token.
+
+    HubSpot tokens are printable ASCII without spaces. Anything else would either be refused by
+    the HTTP library with the token in its message, or be sent as a header HubSpot cannot match.
+    """
+    if not token.strip():
+        return "the token is empty"
+    if any(ch in "\r\n" for ch in token):
+        return (
+            "the token spans several lines; the file or variable must hold the token alone, on one line "
+            "(re-create the secret from the token only)"
+        )
+    if any(ch.isspace() for ch in token):
+        return "the token contains spaces or tabs; copy the token alone, without spaces"
+    if any(not (0x21 <= ord(ch) <= 0x7E) for ch in token):
+        return "the token contains control or non-ASCII characters; copy the token again, as plain text"
+    return None
+
+
+def check_base_url(value: str) -> str:
+    """`hubspot.base_url` normalised (no trailing slash); ValueError naming what is wrong and what to write."""
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    value = value.rstrip("/")
+    parts = urlsplit(value)
+    if not parts.hostname or any(ch.isspace() or ord(ch) < 0x20 for ch in parts.netloc):
+        raise ValueError("has no valid host name (e.g. https://api.hubapi.com or http://127.0.0.1:8080)")
+    try:
+        port = parts.port
+    except ValueError:
+        text = parts.netloc.rsplit(":", 1)[-1]
+        hint = (
+            " (replace PORT with the port the sandbox printed: `listening on http://127.0.0.1:<port>`)"
+            if text.upper() == "PORT"
+            else ""
+        )
+        raise ValueError(f"port {text!r} is not a number from 1 to 65535{hint}") from None
+    if port == 0:
+        raise ValueError("port 0 is not a port a server listens on (give the port the server printed)")
+    if parts.query or parts.fragment:
+        raise ValueError("must not contain a query (?...) or fragment (#...)")
+    return value
 
 
 class LedgerSettings(_Section):

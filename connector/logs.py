@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 
 _SECRETS: set[str] = set()
+_DEBUG = False  # log.level = "debug": the CLI's error boundary then prints tracebacks too
 
 
 def register_secret(secret: str) -> None:
@@ -21,12 +22,21 @@ def register_secret(secret: str) -> None:
         _SECRETS.add(secret)
 
 
+def redact_text(text: str) -> str:
+    """`text` with every registered secret replaced (for error lines and tracebacks)."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
 def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        for secret in _SECRETS:
-            if secret in value:
-                value = value.replace(secret, "[redacted]")
-    return value
+    return redact_text(value) if isinstance(value, str) else value
+
+
+def debug_enabled() -> bool:
+    """Whether the configured log level is debug (the CLI then shows tracebacks)."""
+    return _DEBUG
 
 
 def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -39,6 +49,8 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
 
 def configure(level: str = "info", fmt: str = "auto") -> None:
     """Configure structlog for the CLI; logs go to stderr, stdout is for command output."""
+    global _DEBUG
+    _DEBUG = level.lower() == "debug"
     use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
     renderer: Any = structlog.processors.JSONRenderer()
     if use_console:

@@ -1,28 +1,26 @@
-"""`check`: config, token, scopes and properties, each as one row of a table."""
+"""`check`: config, token, every scope a run needs (write scopes included) and the properties, as table rows.
+
+The scopes are proven with requests that change nothing (see `connector/hubspot/probes.py`):
+the same preflight a writing command runs before its first write.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connector.errors import ConnectorError, HubSpotAuthError, HubSpotUnavailable
+from connector.errors import ConnectorError, HubSpotAuthError, HubSpotUnavailable, PropertySetupError
+
+from .preflight import SCOPE_USES, inspect, run_scopes, setup_scopes
 
 Row = tuple[str, bool | None, str]  # (check, ok, detail); ok None: a warning that does not fail `check`
-PROPERTIES_WRONG = 1  # exit code when properties are missing or of the wrong type
-
-# What the connector reads and writes, and the scope HubSpot's API reference documents for it.
-_PROBES = (
-    ("contacts", "crm.objects.contacts.read"),
-    ("companies", "crm.objects.companies.read"),
-    ("feedback_submissions", "crm.objects.feedback_submissions.read"),
-    ("tasks", "crm.objects.contacts.read"),
-)
+PROPERTIES_WRONG = PropertySetupError.exit_code  # 2: properties missing or of the wrong type
+MISSING_SCOPE = 3
 
 
 def run_checks(config: Path | None) -> tuple[list[Row], int]:
     """Rows of (check, ok, detail) and the exit code: 0, or the code of the first failure (warnings do not count)."""
     from connector.commands.runtime import Runtime
-    from connector.commands.setup import inspect_properties
 
     rows: list[Row] = []
     try:
@@ -39,41 +37,34 @@ def run_checks(config: Path | None) -> tuple[list[Row], int]:
         rows.append(("api version", None, f"{version.name}: {version.status(today)} by HubSpot; {hint}"))
     else:
         rows.append(("api version", True, f"{version.name}: {version.status(today)}"))
+    needed = run_scopes(rt.settings)
+    optional = setup_scopes()
     try:
-        client.probe("contacts", "crm.objects.contacts.read")
-        rows.append(("token", True, "accepted"))
+        result = inspect(client, rt.settings, [*needed, *optional])
     except HubSpotAuthError as exc:
         rows.append(("token", False, str(exc)))
         return rows, exc.exit_code
     except HubSpotUnavailable as exc:
         rows.append(("hubspot reachable", False, str(exc)))
         return rows, exc.exit_code
-    except ConnectorError:
-        rows.append(("token", True, "accepted"))  # a scope problem is reported below
+    rows.append(("token", True, "accepted"))
     codes: list[int] = []
-    for object_type, scope in _PROBES:
-        try:
-            client.probe(object_type, scope)
-            rows.append((f"scopes {object_type}", True, scope))
-        except ConnectorError as exc:
-            rows.append((f"scopes {object_type}", False, str(exc)))
-            codes.append(exc.exit_code)
-    try:
-        client.list_owners()
-        rows.append(("scopes owners", True, "crm.objects.owners.read"))
-    except ConnectorError as exc:
-        rows.append(("scopes owners", False, str(exc)))
-        codes.append(exc.exit_code)
-    try:
-        status = inspect_properties(client, rt.settings.properties, create=False, log=rt.log)
-        problems = [f"missing {m}" for m in status.missing] + status.wrong
-        hint = " (run `nps-connector setup`)" if status.missing else ""
-        rows.append(
-            ("properties", not problems, "; ".join(problems) + hint if problems else f"{len(status.present)} present")
-        )
-        if problems:
-            codes.append(PROPERTIES_WRONG)
-    except ConnectorError as exc:
-        rows.append(("properties", False, str(exc)))
-        codes.append(exc.exit_code)
+    for scope_check in result.scopes:
+        use = SCOPE_USES.get(scope_check.scope, "")
+        if scope_check.granted:
+            rows.append((f"scopes {scope_check.scope}", True, use))
+        elif scope_check.scope in optional:
+            rows.append((f"scopes {scope_check.scope}", None, f"missing; needed only by `setup` ({use})"))
+        else:
+            rows.append((f"scopes {scope_check.scope}", False, scope_check.message))
+            codes.append(MISSING_SCOPE)
+    status = result.properties
+    if status is None:
+        rows.append(("properties", False, "not readable without the crm.schemas.*.read scopes above"))
+    elif status.problems:
+        rows.append(("properties", False, status.problem_line()))
+        codes.append(PROPERTIES_WRONG)
+    else:
+        rows.append(("properties", True, f"{len(status.present)} present, types and options as expected"))
+    rows.append(("probes", True, f"{result.calls} API calls, none of them changed anything"))
     return rows, codes[0] if codes else 0

@@ -1,58 +1,132 @@
-"""Command-line interface: `nps-connector [--config FILE] COMMAND` (Typer app and exit codes)."""
+"""Command-line interface: `nps-connector [--config FILE] [--debug] COMMAND` (Typer app and exit codes).
+
+The error boundary is `_Command.invoke` (every command's class): whatever a command raises becomes
+one line on stderr and a documented exit code (DESIGN: 0/1/2/3/4/5/130/143), never a traceback; `--debug` (or
+`log.level = "debug"`) prints the traceback too, with the token redacted. An exception the connector
+does not know is a bug: its class, a short message and "please report" (exit 1).
+"""
 
 from __future__ import annotations
 
-import functools
-import time
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from connector.errors import ConfigError, ConnectorError
+from connector import logs
+from connector.errors import ConfigError, ConnectorError, Interrupted
 
 if TYPE_CHECKING:
     from connector.commands.runtime import Runtime
+    from connector.commands.stop import StopSignal
     from connector.pipeline.run import Mode
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="HubSpot NPS connector.")
-F = TypeVar("F", bound=Callable[..., Any])
+UNEXPECTED_EXIT = 1
 
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Fix 'now' (ISO 8601; no offset means UTC).")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing.")]
+
+def _tidy_help(params: list[Any]) -> list[Any]:
+    # Typer shows `<bool>` after flags (even --help): a flag takes no value, so show none.
+    for param in params:
+        if getattr(param, "is_flag", False) and getattr(param, "metavar", "") is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """Every command's class: the error boundary around its body, and flags shown without `<bool>`."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, flags without a value placeholder."""
+        return _tidy_help(super().get_params(ctx))
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; map every exception to one stderr line and the contract's exit code."""
+        try:
+            return super().invoke(ctx)
+        except ConnectorError as exc:
+            _show_traceback(ctx, exc)
+            raise _fail(str(exc), exc.exit_code) from None
+        except (typer.Exit, typer.Abort):
+            raise  # typer.Exit carries the command's own exit code
+        except KeyboardInterrupt as exc:  # SIGINT outside a run that handles it (setup, check, report)
+            _show_traceback(ctx, exc)
+            raise _fail("interrupted by SIGINT", 130) from None
+        except Exception as exc:
+            if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+                raise  # click's own usage errors print themselves (exit 2)
+            _show_traceback(ctx, exc)
+            raise _fail(_unexpected(exc), UNEXPECTED_EXIT) from None
+
+
+class _Group(TyperGroup):
+    """The app's group: flags shown without `<bool>` in the top-level help too."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, flags without a value placeholder."""
+        return _tidy_help(super().get_params(ctx))
+
+
+def _unexpected(exc: Exception) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return (
+        f"unexpected {type(exc).__name__}: {first or 'no message'}. This is a bug in nps-connector: please report "
+        "it to its maintainers with the output of the same command run with --debug (the token is redacted)"
+    )
+
+
+def _show_traceback(ctx: Any, exc: BaseException) -> None:
+    root = ctx.find_root()
+    debug = bool(root.obj.get("debug")) if isinstance(root.obj, dict) else False
+    if debug or logs.debug_enabled():
+        text = "".join(traceback.format_exception(exc))
+        typer.echo(logs.redact_text(text).rstrip(), err=True)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    # One line, whatever the message holds, and never a registered secret.
+    line = " ".join(logs.redact_text(message).split())
+    typer.echo(f"error: {line}", err=True)
+    return typer.Exit(code)
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, help="HubSpot NPS connector.")
+
+WHEN = "YYYY-MM-DD or ISO 8601 date-time, e.g. 2026-10-01T12:00:00Z; no offset means UTC"
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="WHEN",
+        help=f"Fix 'now' ({WHEN}). Writing runs: not before 1970, not in the future.",
+    ),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing (any --as-of allowed).")]
+AllowFuture = Annotated[
+    bool,
+    typer.Option(
+        "--allow-future-as-of",
+        help="Allow a writing run with --as-of in the future (simulations against the sandbox only).",
+    ),
+]
 
 
 @app.callback()
 def _root(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML config file (default: $NPS_CONFIG, ./nps-connector.toml)")
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="TOML config file (default: $NPS_CONFIG, ./nps-connector.toml)"),
     ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="On an error, print the traceback too.")] = False,
 ) -> None:
     """HubSpot NPS connector: scores survey answers and writes NPS back to HubSpot."""
-    ctx.obj = {"config": config}
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _errors(fn: F) -> F:
-    """Turn the connector's errors into one line on stderr and the contract's exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ConnectorError as exc:
-            raise _fail(str(exc), exc.exit_code) from None
-
-    return wrapper  # type: ignore[return-value]
+    ctx.obj = {"config": config, "debug": debug}
 
 
 def _runtime(ctx: typer.Context) -> Runtime:
@@ -61,26 +135,24 @@ def _runtime(ctx: typer.Context) -> Runtime:
     return Runtime.load(ctx.obj.get("config") if ctx.obj else None)
 
 
-@app.command()
-@_errors
+@app.command(cls=_Command)
 def setup(ctx: typer.Context) -> None:
-    """Create (or verify) the NPS property group and every property the connector writes."""
+    """Create (or verify and repair) the NPS property group and every property the connector writes."""
     from connector.commands.setup import setup_command
 
     rt = _runtime(ctx)
     typer.echo(setup_command(rt.client(), rt.settings.properties, rt.log))
 
 
-@app.command()
-@_errors
+@app.command(cls=_Command)
 def check(ctx: typer.Context) -> None:
-    """Check config, token, scopes and properties; exit 0 only if all is well."""
+    """Check config, token, every scope (write scopes too) and the properties; exit 0 only if all is well."""
     from connector.commands.check import run_checks
 
     rows, code = run_checks(ctx.obj.get("config") if ctx.obj else None)
     table = Table(title="nps-connector check")
     for col in ("check", "status", "detail"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # wrap long paths and URLs; never cut them with "…"
     for name, good, detail in rows:
         status = "[yellow]WARN[/yellow]" if good is None else "[green]ok[/green]" if good else "[red]FAIL[/red]"
         table.add_row(name, status, detail)
@@ -88,63 +160,102 @@ def check(ctx: typer.Context) -> None:
     raise typer.Exit(code)
 
 
-def _run(ctx: typer.Context, mode: Mode, as_of: str | None, dry_run: bool, since: str | None, until: str | None) -> int:
-    from connector.commands.runtime import parse_as_of, parse_date_option
+def _run(
+    ctx: typer.Context,
+    mode: Mode,
+    as_of: str | None,
+    dry_run: bool,
+    since: str | None,
+    until: str | None,
+    *,
+    allow_future: bool = False,
+    stop: StopSignal | None = None,
+) -> int:
+    from connector.commands.runtime import check_as_of, check_range, parse_as_of, parse_date_option
     from connector.commands.sync import run_once
 
-    rt = _runtime(ctx)
+    # Options first: a bad option is exit 2 before the config is even read.
     moment = parse_as_of(as_of)
     start, end = parse_date_option("--since", since), parse_date_option("--until", until)
-    return run_once(rt, mode, moment, dry_run=dry_run, since=start, until=end)
+    check_range(start, end)
+    rt = _runtime(ctx)
+    simulated = not dry_run and allow_future and moment > datetime.now(UTC)
+    check_as_of(moment, writes=not dry_run and not simulated, window_days=rt.settings.scoring.window_days)
+    if simulated:
+        rt.log.warning("run.future_as_of", as_of=moment.isoformat(), detail="--allow-future-as-of: a simulation")
+    return run_once(rt, mode, moment, dry_run=dry_run, since=start, until=end, stop=stop)
 
 
-@app.command()
-@_errors
-def sync(ctx: typer.Context, dry_run: DryRun = False, as_of: AsOf = None) -> None:
+def _stoppable(fn: Callable[[StopSignal], int]) -> int:
+    from connector.commands.stop import StopSignal
+
+    with StopSignal().installed() as stop:
+        return fn(stop)
+
+
+@app.command(cls=_Command)
+def sync(
+    ctx: typer.Context, dry_run: DryRun = False, as_of: AsOf = None, allow_future_as_of: AllowFuture = False
+) -> None:
     """Incremental run: pull new answers, rescore, write changed values (the scheduled job)."""
-    raise typer.Exit(_run(ctx, "sync", as_of, dry_run, None, None))
+    code = _stoppable(
+        lambda stop: _run(ctx, "sync", as_of, dry_run, None, None, allow_future=allow_future_as_of, stop=stop)
+    )
+    raise typer.Exit(code)
 
 
-@app.command()
-@_errors
+@app.command(cls=_Command)
 def backfill(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Re-pull answers submitted at or after this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="... and before this date.")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="WHEN", help=f"Re-pull answers submitted at or after this time ({WHEN}).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="WHEN", help="... and before this time (same format; after --since).")
+    ] = None,
     dry_run: DryRun = False,
     as_of: AsOf = None,
+    allow_future_as_of: AllowFuture = False,
 ) -> None:
     """Re-pull answers, recompute everything, repair drifted values in HubSpot."""
-    raise typer.Exit(_run(ctx, "backfill", as_of, dry_run, since, until))
+    code = _stoppable(
+        lambda stop: _run(ctx, "backfill", as_of, dry_run, since, until, allow_future=allow_future_as_of, stop=stop)
+    )
+    raise typer.Exit(code)
 
 
-@app.command()
-@_errors
+@app.command(cls=_Command)
 def report(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
-    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
-    as_of: AsOf = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table, csv or json")] = "table",
+    output: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write to this file instead of stdout (its folder must exist).")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="WHEN", help=f"Fix 'now' ({WHEN}).")] = None,
 ) -> None:
     """Per-company scores from the ledger."""
-    from connector.commands.report import check_format, write_report
-    from connector.commands.runtime import parse_as_of
+    from connector.commands.report import check_format, check_output, write_report
+    from connector.commands.runtime import check_as_of, parse_as_of
 
     check_format(fmt)
+    check_output(output)
+    moment = parse_as_of(as_of)
     rt = _runtime(ctx)
+    check_as_of(moment, writes=False, window_days=rt.settings.scoring.window_days)
     with rt.ledger() as ledger:
-        write_report(ledger, rt.settings, fmt, output, parse_as_of(as_of))
+        write_report(ledger, rt.settings, fmt, output, moment)
 
 
-@app.command()
-@_errors
+@app.command(cls=_Command)
 def run(
     ctx: typer.Context,
-    every: Annotated[str | None, typer.Option(help="Sync every DURATION (e.g. 15m).")] = None,
-    cron: Annotated[str | None, typer.Option(help="Sync on a cron schedule (UTC), e.g. '*/15 * * * *'.")] = None,
+    every: Annotated[str | None, typer.Option(metavar="DURATION", help="Sync every DURATION (e.g. 15m).")] = None,
+    cron: Annotated[
+        str | None, typer.Option(metavar="EXPR", help="Sync on a cron schedule (UTC), e.g. '*/15 * * * *'.")
+    ] = None,
     max_runs: Annotated[int, typer.Option(help="Stop after this many runs (0: run forever).")] = 0,
 ) -> None:
-    """Stay up and sync on a schedule (for plain `docker run`)."""
+    """Stay up and sync on a schedule (for plain `docker run`); SIGTERM stops it gracefully."""
     from croniter import croniter
 
     from connector.commands.runtime import parse_duration
@@ -154,32 +265,42 @@ def run(
     if cron and not croniter.is_valid(cron):
         raise ConfigError(f"--cron: {cron!r} is not a valid cron expression")
     interval = parse_duration(every) if every else None
-    runs = 0
-    while True:
-        started = datetime.now(UTC)
-        try:
-            code = _run(ctx, "sync", None, False, None, None)
-        except ConnectorError as exc:
-            if exc.exit_code in (2, 3):
-                raise  # configuration and credentials do not heal by waiting
-            typer.echo(f"error: {exc}", err=True)
-            code = exc.exit_code
-        runs += 1
-        if max_runs and runs >= max_runs:
-            raise typer.Exit(code)
-        wake = (
-            started + interval if interval is not None else croniter(cron or "", datetime.now(UTC)).get_next(datetime)
-        )
-        typer.echo(f"run: last sync exited {code}; next at {wake.isoformat()}")
-        time.sleep(max(0.0, (wake - datetime.now(UTC)).total_seconds()))
+
+    def loop(stop: StopSignal) -> int:
+        runs = 0
+        while True:
+            started = datetime.now(UTC)
+            try:
+                code = _run(ctx, "sync", None, False, None, None, stop=stop)
+            except Interrupted:
+                raise
+            except ConnectorError as exc:
+                if exc.exit_code in (2, 3):
+                    raise  # configuration and credentials do not heal by waiting
+                typer.echo(f"error: {' '.join(logs.redact_text(str(exc)).split())}", err=True)
+                code = exc.exit_code
+            runs += 1
+            if max_runs and runs >= max_runs:
+                return code
+            now = datetime.now(UTC)
+            wake = started + interval if interval is not None else croniter(cron or "", now).get_next(datetime)
+            typer.echo(f"run: last sync exited {code}; next at {wake.isoformat()}")
+            try:
+                stop.sleep(max(0.0, (wake - datetime.now(UTC)).total_seconds()))
+            except Interrupted as exc:
+                logs.get_logger("connector").warning(
+                    "run.interrupted", signal=exc.signal_number, exit_code=exc.exit_code, runs=runs, between_runs=True
+                )
+                raise
+
+    raise typer.Exit(_stoppable(loop))
 
 
-@app.command()
-@_errors
+@app.command(cls=_Command)
 def demo(
     size: Annotated[int, typer.Option(help="Answers in the generated portal.")] = 2000,
     seed: Annotated[int, typer.Option(help="Seed of the generated portal.")] = 7,
-    workdir: Annotated[Path | None, typer.Option(help="Keep the demo config and ledger here.")] = None,
+    workdir: Annotated[Path | None, typer.Option(metavar="DIR", help="Keep the demo config and ledger here.")] = None,
 ) -> None:
     """Sandbox with a generated portal + setup + backfill + report, all in one."""
     from connector.commands.demo import run_demo
@@ -187,7 +308,7 @@ def demo(
     raise typer.Exit(run_demo(size, seed, workdir))
 
 
-@app.command()
+@app.command(cls=_Command)
 def sandbox(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,

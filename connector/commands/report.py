@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 from rich.console import Console
@@ -76,6 +78,27 @@ def check_format(fmt: str) -> None:
         raise ConfigError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
 
 
+def check_output(output: Path | None) -> None:
+    """Refuse an `--output` that cannot be written, before the ledger is read."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise ConfigError(f"--output {output}: is a folder; give a file name, e.g. {output / 'nps-report.csv'}")
+    folder = output.parent
+    if not folder.is_dir():
+        raise ConfigError(f"--output {output}: the folder {folder} does not exist; create it first or pick another")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise ConfigError(f"--output {output}: not writable by this user; pick a folder you can write to")
+
+
+def _write(output: Path, write: Callable[[TextIO], object]) -> None:
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            write(handle)
+    except OSError as exc:
+        raise ConfigError(f"--output {output}: cannot write the report: {exc.strerror or type(exc).__name__}") from None
+
+
 def write_report(ledger: Ledger, settings: Settings, fmt: str, output: Path | None, as_of: datetime) -> None:
     """`report`: the per-company rows in `fmt`, to `output` or stdout."""
     check_format(fmt)
@@ -100,11 +123,10 @@ def write_report(ledger: Ledger, settings: Settings, fmt: str, output: Path | No
         if output is None:
             Console(width=140).print(table)
         else:
-            with output.open("w", encoding="utf-8") as handle:
-                Console(file=handle, width=140).print(table)
+            _write(output, lambda handle: Console(file=handle, width=140).print(table))
         return
     text = render(rows, fmt, settings)
     if output:
-        output.write_text(text, encoding="utf-8")
+        _write(output, lambda handle: handle.write(text))
     else:
         typer.echo(text, nl=False)

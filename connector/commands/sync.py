@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import typer
 
+from connector.commands.preflight import preflight
 from connector.commands.runtime import Runtime
-from connector.pipeline.run import Mode, RunOptions, RunReport, SyncRun
+from connector.commands.stop import StopSignal
+from connector.errors import Interrupted
+from connector.hubspot import HubSpotClient
+from connector.ledger import Ledger
+from connector.pipeline.run import SUBMISSIONS_CURSOR, Mode, RunOptions, RunReport, SyncRun
 
 
 def run_once(
@@ -18,16 +24,57 @@ def run_once(
     dry_run: bool = False,
     since: datetime | None = None,
     until: datetime | None = None,
+    stop: StopSignal | None = None,
 ) -> int:
-    """Run the pipeline once, print its summary, return the exit code (0, or 1 when records failed)."""
+    """Run the pipeline once (after the preflight), print its summary, return the exit code (0, or 1)."""
     opts = RunOptions(mode=mode, as_of=as_of, since=since, until=until, dry_run=dry_run)
-    client = rt.client()
+    client = rt.client(stop)
+    started = datetime.now(UTC)
     with rt.ledger(scratch=dry_run) as ledger:
-        report = SyncRun(rt.settings, client, ledger, rt.log).execute(opts)
+        try:
+            if not dry_run:
+                _arm_preflight(rt, client, ledger, mode)
+            report = SyncRun(rt.settings, client, ledger, rt.log).execute(opts)
+        except Interrupted as exc:
+            rt.log.warning("run.interrupted", **_interrupted_counts(exc, mode, client, ledger, started))
+            raise
+    if stop is not None and stop.requested:
+        # The signal came after the last HubSpot call: the run is complete, nothing to resume.
+        rt.log.info("run.stop_requested", detail="the run had finished its work; exiting with its own code")
     rt.log.info("run.finished", **report.summary())
     for line in summary_lines(report):
         typer.echo(line)
     return report.exit_code
+
+
+def _arm_preflight(rt: Runtime, client: HubSpotClient, ledger: Ledger, mode: Mode) -> None:
+    """Backfills (a first sync is one) check before pulling; a sync checks just before its first write."""
+    command = "sync" if mode == "sync" else "backfill"
+    if mode == "backfill" or ledger.get_cursor(SUBMISSIONS_CURSOR) is None:
+        with ledger.lock():
+            pass  # another run holding the lock is exit 4 before any HubSpot call, as without a preflight
+        preflight(client, rt.settings, rt.log, command=command)
+        return
+    # A quiet sync writes nothing and so pays for no preflight; the gate runs it before the first write.
+    client.before_first_write(lambda: preflight(client, rt.settings, rt.log, command=command))
+
+
+def _interrupted_counts(
+    exc: Interrupted, mode: Mode, client: HubSpotClient, ledger: Ledger, started: datetime
+) -> dict[str, Any]:
+    """What the interrupted run had done, for the `run.interrupted` line (from the client and the ledger)."""
+    tasks = ledger.tasks()
+    writes = {op: n for op, n in client.stats.items() if op.endswith(("batch_update", "batch_create"))}
+    return {
+        "signal": exc.signal_number,
+        "exit_code": exc.exit_code,
+        "mode": mode,
+        "api_calls": sum(client.stats.values()),
+        "write_calls": writes,
+        "tasks_created_this_run": sum(1 for t in tasks if t.created_at is not None and t.created_at >= started),
+        "task_intents_pending": sum(1 for t in tasks if t.state == "intent"),
+        "detail": "stopped at a safe point; the next run resumes (pending intents are reconciled first)",
+    }
 
 
 def summary_lines(report: RunReport) -> list[str]:

@@ -10,6 +10,7 @@ versions.py   API versions: the support schedule and the SDK seam that picks a v
 convert.py    SDK models -> models.py dataclasses
 tasks.py      task batch-create bodies and result alignment
 scopes.py     documented scopes, named in 403 messages
+probes.py     requests that change nothing, proving a token's scopes before the first write
 """
 
 from __future__ import annotations

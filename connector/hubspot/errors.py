@@ -13,6 +13,9 @@ recognised by duck typing on ``.status`` / ``.body`` / ``.headers``, never by cl
                   429 DAILY / other 5xx -> HubSpotUnavailable,
                   dropped connection after a non-idempotent write was sent -> WriteOutcomeUnknown,
                   400/404/409/other 4xx -> HubSpotRequestError
+    config     -> `ConfigError` (exit 2): a base URL urllib3 cannot parse, TLS refused by the server
+                  at base_url (https:// to a plain-HTTP server, an untrusted certificate), a token
+                  an HTTP header cannot carry — each says what to change, never echoing the token
     not ours   -> None (a programming error: the caller re-raises the original exception)
 
 Messages are for the CRM admin, never contain the access token and never include request
@@ -24,6 +27,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +35,7 @@ from typing import Any
 import urllib3.exceptions
 
 from connector.errors import (
+    ConfigError,
     ConnectorError,
     HubSpotAuthError,
     HubSpotRequestError,
@@ -149,10 +154,14 @@ def classify(
     search: bool = False,
     write_safe_to_retry: bool = True,
     secret: str | None = None,
+    base_url: str = "",
 ) -> ConnectorError | RetriableError | None:
     """Decide what `exc` means for the caller; see the module docstring for the table."""
     if isinstance(exc, ConnectorError | RetriableError):
         return exc
+    config = _config_problem(exc, base_url)
+    if config is not None:
+        return config
     status = getattr(exc, "status", None)
     if isinstance(status, int) and hasattr(exc, "body"):
         return _classify_status(
@@ -245,6 +254,49 @@ def _classify_status(
         status=status,
         category=category,
     )
+
+
+# TLS failures that retrying cannot fix: the server at base_url does not speak TLS, or its
+# certificate is not trusted (a proxy that re-signs traffic, a wrong host name).
+_TLS_CONFIG_MARKERS = ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "CERTIFICATE_VERIFY_FAILED", "certificate")
+
+
+def _config_problem(exc: BaseException, base_url: str) -> ConfigError | None:
+    """A configuration mistake the SDK or urllib3 surfaces as an odd exception, as one clear line."""
+    where = base_url or "hubspot.base_url"
+    if isinstance(exc, urllib3.exceptions.LocationValueError):
+        # LocationParseError is a subclass; its text names the host and port, never the token.
+        return ConfigError(f"hubspot.base_url {where}: not a valid URL ({exc}); write e.g. https://api.hubapi.com")
+    tls = _tls_reason(exc)
+    if tls is not None and any(marker in tls for marker in _TLS_CONFIG_MARKERS):
+        hint = (
+            "the server speaks plain HTTP: write http:// in hubspot.base_url (the local sandbox is http://)"
+            if "WRONG_VERSION_NUMBER" in tls or "HTTP_REQUEST" in tls
+            else "its certificate is not trusted: check the host name in hubspot.base_url, or the proxy's CA"
+        )
+        return ConfigError(f"hubspot.base_url {where}: the TLS handshake failed ({tls}); {hint}")
+    if isinstance(exc, ValueError | UnicodeEncodeError) and "header" in str(exc).lower() + repr(exc.args).lower():
+        # http.client puts the whole header (the token) into its message: never pass it on.
+        return ConfigError("the access token contains characters an HTTP header cannot carry; copy the token again")
+    return None
+
+
+def _tls_reason(exc: BaseException) -> str | None:
+    """The one-line TLS error inside `exc`, also where the SDK's own handler failed on it (an AttributeError)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.SSLError | ssl.SSLError):
+            return str(current).splitlines()[0][:200] if str(current) else type(current).__name__
+        reason = getattr(current, "reason", None)
+        # The SDK turns urllib3's SSLError into ApiException(status=0, reason="SSLError\n<text>") and then
+        # fails on its own `e.body.decode()` (body is None), so an AttributeError carries it as __context__.
+        if getattr(current, "status", None) == 0 and isinstance(reason, str) and reason.startswith("SSLError"):
+            lines = [line for line in reason.splitlines()[1:] if line.strip()]
+            return (lines[0] if lines else "SSLError")[:200]
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def is_connection_error(exc: BaseException) -> bool:

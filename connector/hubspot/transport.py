@@ -2,10 +2,13 @@
 
 `HubSpotTransport._call` runs one SDK ``*_with_http_info`` call:
 
-    rate limiter (burst or search)  ->  SDK call  ->  error mapping (errors.classify)
+    checkpoint (a stop requested?)  ->  write gate (the preflight, once, before the first write)
+    ->  rate limiter (burst or search)  ->  SDK call  ->  error mapping (errors.classify)
     ->  tenacity retries (retry.call_with_retries)  ->  per-operation call counts (`stats`)
 
 The SDK's own urllib3 retries are switched off, so retries happen in that one place only.
+Every call that succeeds adds the scopes it needed to `granted_scopes`, so a preflight only
+probes what the run has not already shown to work.
 `HubSpotClient` (client.py) builds the typed operations on top of it.
 """
 
@@ -22,6 +25,7 @@ import hubspot
 import structlog
 from urllib3.util.retry import Retry
 
+from connector.config import token_problem
 from connector.errors import ConfigError
 
 from .errors import RetriableError, classify
@@ -55,14 +59,19 @@ class HubSpotTransport:
         sleep: Callable[[float], None] = time.sleep,
         retry_policy: RetryPolicy | None = None,
         api_version: str = DEFAULT_VERSION,
+        checkpoint: Callable[[], None] | None = None,
     ) -> None:
         """`max_retries` counts retries after the first attempt; a `retry_policy` replaces it.
 
-        `clock`/`sleep` drive the rate limiters and the retry waits (tests pass fakes).
+        `clock`/`sleep` drive the rate limiters and the retry waits (tests pass fakes; the CLI
+        passes a sleep that a stop signal cuts short). `checkpoint` runs before every HTTP
+        request and may raise to stop the run there, between two calls, never inside one.
         `api_version` is `hubspot.api_version`: "2026-09", "2026-03" or "v3" (versions.py).
         """
-        if not access_token:
-            raise ConfigError("the HubSpot access token is empty")
+        problem = token_problem(access_token)
+        if problem:
+            # Checked where the token is used too: the HTTP library would put it into its own error.
+            raise ConfigError(f"the HubSpot access token cannot be used: {problem}")
         base_url = base_url.rstrip("/")
         # `host` is what the generated APIs use, `base_url` what client.api_request uses;
         # Retry(total=False): urllib3 neither retries nor wraps errors (tenacity retries, once).
@@ -84,6 +93,19 @@ class HubSpotTransport:
         self._stats_lock = threading.Lock()
         self.stats: dict[str, int] = {}  # HTTP requests per operation, retries included
         self.retries: dict[str, int] = {}  # retries per operation
+        self.granted_scopes: set[str] = set()  # the one scope a successful call needed: the token has it
+        self._checkpoint = checkpoint
+        self._before_first_write: Callable[[], None] | None = None
+        self._gate_lock = threading.Lock()  # concurrent first writes wait for the one preflight
+        self._gate_thread: int | None = None  # the thread running the hook: its own requests pass
+
+    def before_first_write(self, hook: Callable[[], None] | None) -> None:
+        """Run `hook` once, just before the first request that needs a write scope (None: no gate).
+
+        The hook's own requests pass the gate. If it raises, the gate stays armed and the write
+        never starts, so a failed preflight writes nothing.
+        """
+        self._before_first_write = hook
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_version={self.api_version.name!r})"
@@ -100,8 +122,12 @@ class HubSpotTransport:
         scopes: Sequence[str] = (),
     ) -> _Response:
         """Run one SDK ``*_with_http_info`` call through limiter, error mapping and retries."""
+        if self._before_first_write is not None and _writes(scopes) and self._gate_thread != threading.get_ident():
+            self._open_write_gate()
 
         def attempt() -> _Response:
+            if self._checkpoint is not None:
+                self._checkpoint()
             self._count(self.stats, operation)
             with self.limits.slot(search=search):
                 try:
@@ -115,6 +141,7 @@ class HubSpotTransport:
                         search=search,
                         write_safe_to_retry=write_safe_to_retry,
                         secret=self._secret,
+                        base_url=self.base_url,
                     )
                     if mapped is None:
                         raise
@@ -126,9 +153,25 @@ class HubSpotTransport:
         def on_retry(_failure: RetriableError, _wait_s: float) -> None:
             self._count(self.retries, operation)
 
-        return call_with_retries(
+        response = call_with_retries(
             attempt, operation=operation, policy=self._policy, sleep=self._sleep, logger=self._log, on_retry=on_retry
         )
+        if len(scopes) == 1:  # with several, HubSpot may have wanted only one of them
+            with self._stats_lock:
+                self.granted_scopes.add(scopes[0])
+        return response
+
+    def _open_write_gate(self) -> None:
+        with self._gate_lock:
+            hook = self._before_first_write
+            if hook is None:
+                return  # another thread's preflight passed meanwhile
+            self._gate_thread = threading.get_ident()
+            try:
+                hook()
+            finally:
+                self._gate_thread = None
+            self._before_first_write = None  # passed: later writes go straight through
 
     def _count(self, counter: dict[str, int], operation: str) -> None:
         with self._stats_lock:
@@ -162,6 +205,11 @@ class HubSpotTransport:
     @cached_property
     def _groups(self) -> Any:
         return self._sdk.crm.properties.groups_api
+
+
+def _writes(scopes: Sequence[str]) -> bool:
+    """Whether a request needs a write scope (creates or updates something in HubSpot)."""
+    return any(scope.endswith(".write") for scope in scopes)
 
 
 def _unpack(result: Any) -> tuple[Any, int, Mapping[str, str]]:

@@ -8,6 +8,6 @@ lock.py    the run lock (flock on `<ledger>.lock`)
 from __future__ import annotations
 
 from .schema import SCHEMA_VERSION
-from .store import Ledger
+from .store import DAMAGED_HINT, Ledger, sqlite_errors
 
-__all__ = ["SCHEMA_VERSION", "Ledger"]
+__all__ = ["DAMAGED_HINT", "SCHEMA_VERSION", "Ledger", "sqlite_errors"]

@@ -2,6 +2,9 @@
 
 One connection per `Ledger`, in autocommit mode with explicit transactions (`with ledger.transaction():`,
 nestable through savepoints); every write method is one transaction of its own, or part of the caller's.
+Every SQLite failure the admin must fix (a damaged page, a read-only file, a full disk) becomes a
+`LedgerError` (exit 2) naming the file and what to do; opening an existing file runs SQLite's
+`quick_check`, so a damaged ledger stops a run before it calls HubSpot.
 Times are stored as integer epoch milliseconds UTC and handed out as tz-aware UTC datetimes.
 The schema is versioned by `PRAGMA user_version` and migrated forward on open.
 """
@@ -19,7 +22,7 @@ from typing import Any, Self, cast
 
 from connector.core.scorecard import ScoreRow
 from connector.core.values import from_ms, to_ms
-from connector.errors import ConfigError
+from connector.errors import ConfigError, LedgerError
 from connector.ledger.lock import run_lock
 from connector.ledger.schema import MIGRATIONS, SCHEMA_VERSION
 from connector.model import AnswerRow, CompanyRow, ContactRow, TaskIntent, TaskKind, TaskRow, TaskState, TaskStatus
@@ -64,6 +67,103 @@ def _task(row: tuple[Any, ...]) -> TaskRow:
     )
 
 
+DAMAGED_HINT = (
+    "restore it from a backup, or delete it (the next run rebuilds it from HubSpot without duplicating tasks)"
+)
+
+
+def ledger_error(path: Path | str, exc: sqlite3.Error) -> LedgerError | None:
+    """The admin's reading of a SQLite failure on the ledger at `path`; None for a programming error."""
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return None  # a bug in the connector, not a problem with the file
+    text = str(exc)
+    lowered = text.lower()
+    folder = Path(path).parent
+    if "readonly" in lowered or "read-only" in lowered:
+        return LedgerError(
+            f"ledger {path} is not writable ({text}): give the connector's user write access to the file "
+            f"and to {folder} (SQLite writes -wal, -shm and .lock files beside it)"
+        )
+    if "disk is full" in lowered or "database or disk is full" in lowered:
+        return LedgerError(f"ledger {path}: the disk is full ({text}); free space on the volume holding {folder}")
+    if "unable to open" in lowered or "disk i/o error" in lowered:
+        return LedgerError(
+            f"ledger {path} cannot be opened or read ({text}): check that {folder} exists, is mounted "
+            "and is readable and writable by the connector's user"
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return LedgerError(
+            f"ledger {path} is locked by another program ({text}): close whatever has it open (an sqlite3 "
+            "shell, a backup tool) and run again"
+        )
+    if isinstance(exc, sqlite3.DatabaseError):
+        return LedgerError(f"ledger {path} is damaged ({text}): {DAMAGED_HINT}")
+    return None
+
+
+@contextlib.contextmanager
+def sqlite_errors(path: Path | str) -> Iterator[None]:
+    """Turn SQLite failures on the ledger at `path` into `LedgerError` (programming errors pass through)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        mapped = ledger_error(path, exc)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+class _Cursor:
+    """A cursor whose row fetching reports a damaged file as a LedgerError (rows are read lazily)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, path: Path) -> None:
+        self._cursor = cursor
+        self._path = path
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    def fetchone(self) -> Any:
+        with sqlite_errors(self._path):
+            return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        with sqlite_errors(self._path):
+            return self._cursor.fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        with sqlite_errors(self._path):
+            yield from self._cursor
+
+
+class _Connection:
+    """The ledger's sqlite3 connection with every statement under `sqlite_errors`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.raw = conn
+        self._path = path
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.in_transaction
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Cursor:
+        with sqlite_errors(self._path):
+            return _Cursor(self.raw.execute(sql, params), self._path)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> _Cursor:
+        with sqlite_errors(self._path):
+            return _Cursor(self.raw.executemany(sql, rows), self._path)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class Ledger:
     """The connector's local state in one SQLite file; open it, use it, `close()` it (or use `with`)."""
 
@@ -83,21 +183,37 @@ class Ledger:
         """The sibling file whose OS lock marks a run in progress."""
         return Path(f"{self.path}.lock")
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> _Connection:
+        existed = str(self.path) != ":memory:" and self.path.exists() and self.path.stat().st_size > 0
         try:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"{self.path}: cannot open the ledger: {exc}") from None
+            raise LedgerError(f"{self.path}: cannot open the ledger: {exc}") from None
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed task intent must survive a power cut before HubSpot is called.
             conn.execute("PRAGMA synchronous=FULL")
+            if existed:
+                self._quick_check(conn)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            mapped = ledger_error(self.path, exc)
+            raise mapped or LedgerError(f"{self.path}: not a usable ledger file: {exc}") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise ConfigError(f"{self.path}: not a usable ledger file: {exc}") from None
-        return conn
+            if "not a database" in str(exc):
+                raise LedgerError(f"{self.path}: not a usable ledger file ({exc}): {DAMAGED_HINT}") from None
+            raise LedgerError(f"ledger {self.path} is damaged ({exc}): {DAMAGED_HINT}") from None
+        return _Connection(conn, self.path)
+
+    def _quick_check(self, conn: sqlite3.Connection) -> None:
+        # quick_check reads every page (O(file size), ~0.1 s for 100,000 answers): a damaged page
+        # is found now, before the run calls HubSpot, not halfway through a push.
+        problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError("; ".join(problems)[:300])
 
     def _migrate(self) -> None:
         version = self._user_version()

@@ -173,7 +173,7 @@ class TestIncremental:
             t: {i: r.get(m) for i, r in backfilled.properties(t).items()}
             for t, m in (("contacts", "lastmodifieddate"), ("companies", "hs_lastmodifieddate"))
         }
-        result = backfilled.cli("sync", "--as-of", later.isoformat())
+        result = backfilled.cli("sync", "--as-of", later.isoformat(), "--allow-future-as-of")
         assert result.exit_code == 0, result.output
         view = _nps_view(backfilled)
         assert _mismatches(view["contacts"], want_later["contacts"], CONTACT_PROPS) == []
@@ -231,7 +231,7 @@ class TestIncremental:
         assert "would update" in dry.output
         assert "→" in dry.output
         assert backfilled.stats()["writes"] == before
-        real = backfilled.cli("sync", "--as-of", later)
+        real = backfilled.cli("sync", "--as-of", later, "--allow-future-as-of")
         assert real.exit_code == 0
         assert backfilled.stats()["writes"] > before
 

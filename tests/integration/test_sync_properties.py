@@ -52,11 +52,12 @@ def test_runs_match_the_oracle_and_a_second_run_changes_nothing(
             f"[scoring]\nwindow_days = {window_days}\nmin_company_responses = {min_responses}\n",
         )
         assert _cli(config, "setup").exit_code == 0
-        first = _cli(config, "backfill", "--as-of", as_of.isoformat())
+        # as_of may lie in the future: a simulation against the sandbox
+        first = _cli(config, "backfill", "--as-of", as_of.isoformat(), "--allow-future-as-of")
         assert first.exit_code == 0, first.output
         writes = server.sandbox.stats()["writes"]
         for command in ("sync", "backfill", "sync"):
-            result = _cli(config, command, "--as-of", as_of.isoformat())
+            result = _cli(config, command, "--as-of", as_of.isoformat(), "--allow-future-as-of")
             assert result.exit_code == 0, result.output
             assert server.sandbox.stats()["writes"] == writes, command
         snap = server.sandbox.portal
