@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from connector.core.diff import ValuePlan
+from connector.core.records import chunked
 from connector.errors import ConfigError
-from connector.hubspot import HubSpotClient, RecordFailure
+from connector.hubspot import BATCH_SIZE, HubSpotClient, RecordFailure
 from connector.ledger import Ledger
-from connector.pipeline.progress import Progress
+from connector.pipeline.progress import Phase, Progress
 
 
 @dataclass
@@ -41,39 +42,51 @@ class Pusher:
                 ("contacts", plan.contact_desired, plan.contact_updates),
                 ("companies", plan.company_desired, plan.company_updates),
             ):
-                failed = self._push(object_type, updates, result)
-                phase.advance(len(updates))
+                failed = self._push(object_type, updates, result, phase)
                 if full:
                     # A backfill read HubSpot's values: everything not failed now holds the desired values.
                     self.ledger.forget_written(object_type)
                     self.ledger.record_written(object_type, {i: v for i, v in desired.items() if i not in failed})
         return result
 
-    def _push(self, object_type: str, updates: Mapping[str, dict[str, str]], result: PushResult) -> set[str]:
-        if not updates:
-            return set()
-        outcome = self.client.batch_update(object_type, dict(updates))
-        unknown = next((f for f in outcome.failures if "PROPERTY_DOESNT_EXIST" in f.message), None)
-        if unknown is not None and not outcome.ok:
-            raise ConfigError(
-                f"HubSpot has no {object_type} properties for the NPS values (run `nps-connector setup`, "
-                f"or check the names in [properties]): {unknown.message[:300]}"
-            )
-        ok = set(outcome.ok)
-        self.ledger.record_written(object_type, {i: updates[i] for i in ok if i in updates})
-        if object_type == "contacts":
-            stamps = {i: t for i, t in outcome.updated_at.items() if i in ok}
-            self.ledger.set_contacts_modified(stamps)
-            result.last_contact_write = max(stamps.values(), default=None)
-        for failure in outcome.failures:
-            self.log.error(
-                "push.record_failed",
-                object_type=object_type,
-                record_id=failure.id,
-                category=failure.category,
-                message=failure.message,
-            )
-        result.failures.extend(outcome.failures)
-        result.updated[object_type] = len(ok)
-        self.log.info("push.done", object_type=object_type, updated=len(ok), failed=len(outcome.failures))
-        return {f.id for f in outcome.failures}
+    def _push(
+        self, object_type: str, updates: Mapping[str, dict[str, str]], result: PushResult, phase: Phase
+    ) -> set[str]:
+        """Write in batches of 100, recording each batch as soon as HubSpot confirms it.
+
+        Batch by batch, so a run stopped between two batches (SIGTERM) keeps what already landed.
+        """
+        failed: set[str] = set()
+        applied = 0
+        for ids in chunked(updates, BATCH_SIZE):
+            outcome = self.client.batch_update(object_type, {i: updates[i] for i in ids})
+            unknown = next((f for f in outcome.failures if "PROPERTY_DOESNT_EXIST" in f.message), None)
+            if unknown is not None and not outcome.ok:
+                raise ConfigError(
+                    f"HubSpot has no {object_type} properties for the NPS values (run `nps-connector setup`, "
+                    f"or check the names in [properties]): {unknown.message[:300]}"
+                )
+            ok = set(outcome.ok)
+            self.ledger.record_written(object_type, {i: updates[i] for i in ok})
+            if object_type == "contacts":
+                stamps = {i: t for i, t in outcome.updated_at.items() if i in ok}
+                self.ledger.set_contacts_modified(stamps)
+                latest = max(stamps.values(), default=None)
+                if latest is not None and (result.last_contact_write is None or latest > result.last_contact_write):
+                    result.last_contact_write = latest
+            for failure in outcome.failures:
+                self.log.error(
+                    "push.record_failed",
+                    object_type=object_type,
+                    record_id=failure.id,
+                    category=failure.category,
+                    message=failure.message,
+                )
+            result.failures.extend(outcome.failures)
+            failed |= {f.id for f in outcome.failures}
+            applied += len(ok)
+            phase.advance(len(ids))
+        if updates:
+            result.updated[object_type] = applied
+            self.log.info("push.done", object_type=object_type, updated=applied, failed=len(failed))
+        return failed
