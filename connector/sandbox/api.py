@@ -9,7 +9,6 @@ documents nothing and the sandbox had to choose. A request carries the API versi
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,9 @@ from typing import Any
 from connector.sandbox import schema
 from connector.sandbox.errors import ApiError, batch_error_item, validation
 from connector.sandbox.search import SearchError, parse_query
-from connector.sandbox.store import Portal, Record, iso_ms
+from connector.sandbox.shapes import ShapeError, decode_cursor, encode_cursor
+from connector.sandbox.store import Portal, Record
+from connector.sandbox.times import iso_ms
 from connector.sandbox.versions import NUMBERED, ApiVersion
 
 BATCH_LIMIT = 100  # "Batch operations are limited to 100 records at a time"
@@ -120,15 +121,20 @@ def record_json(
 
 def encode_after(record_id: str) -> str:
     """The opaque `after` cursor of a list page starting at a record id."""
-    return base64.urlsafe_b64encode(record_id.encode()).decode().rstrip("=")
+    return encode_cursor(record_id)
 
 
 def decode_after(token: str) -> str:
-    """The record id an `after` cursor names; 400 for a cursor the sandbox never handed out."""
+    """The record id an `after` cursor names (request shapes check cursors before any handler)."""
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise validation(f"Invalid paging cursor: {token}") from None
+        return decode_cursor(token)
+    except ShapeError as exc:
+        raise exc.api_error() from None
+
+
+def next_page(after: str) -> dict[str, Any]:
+    """A `paging` object whose `link` is a string (HubSpot's reference: `link` is never null)."""
+    return {"next": {"after": after, "link": f"?after={after}"}}
 
 
 def limit_param(req: Request, default: int, maximum: int) -> int:
@@ -176,8 +182,7 @@ def list_objects(portal: Portal, req: Request) -> Response:
     props, assoc = req.q_list("properties"), req.q_list("associations")
     body: dict[str, Any] = {"results": [record_json(portal, ot, r, props, assoc) for r in recs]}
     if nxt is not None:
-        token = encode_after(nxt)
-        body["paging"] = {"next": {"after": token, "link": f"?after={token}"}}
+        body["paging"] = next_page(encode_after(nxt))
     return 200, body
 
 
@@ -233,5 +238,6 @@ def search(portal: Portal, req: Request) -> Response:
         "results": [record_json(portal, ot, r, list(query.properties or ())) for r in recs],
     }
     if nxt is not None:
-        out["paging"] = {"next": {"after": str(nxt), "link": None}}
+        # The search guide's answers carry `after` only: no `link` (never null).
+        out["paging"] = {"next": {"after": str(nxt)}}
     return 200, out

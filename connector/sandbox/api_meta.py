@@ -20,10 +20,12 @@ from connector.sandbox.api import (
     decode_after,
     encode_after,
     limit_param,
+    next_page,
     object_type,
 )
 from connector.sandbox.errors import ApiError, batch_error_item, validation
-from connector.sandbox.store import Portal, iso_ms
+from connector.sandbox.store import Portal
+from connector.sandbox.times import iso_ms
 
 # ----- associations v4
 
@@ -76,7 +78,7 @@ def list_associations(portal: Portal, req: Request) -> Response:
     )
     body: dict[str, Any] = {"results": results}
     if nxt:
-        body["paging"] = {"next": {"after": nxt, "link": None}}
+        body["paging"] = next_page(nxt)
     return 200, body
 
 
@@ -107,7 +109,8 @@ def batch_read_associations(portal: Portal, req: Request) -> Response:
             continue
         result: dict[str, Any] = {"from": {"id": rec.id if rec else rid}, "to": page_items}
         if nxt:
-            result["paging"] = {"next": {"after": nxt, "link": None}}
+            # Per-input paging goes back in the request body: no URL expresses it, so no `link`.
+            result["paging"] = {"next": {"after": nxt}}
         results.append(result)
     return batch_response(results, errors, iso_ms(portal.now_ms()))
 
@@ -129,8 +132,7 @@ def list_owners(portal: Portal, req: Request) -> Response:
     chunk = owners[start : start + limit]
     body: dict[str, Any] = {"results": chunk}
     if start + limit < len(owners):
-        token = encode_after(owners[start + limit]["id"])
-        body["paging"] = {"next": {"after": token, "link": None}}
+        body["paging"] = next_page(encode_after(owners[start + limit]["id"]))
     return 200, body
 
 
@@ -152,26 +154,36 @@ def get_owner(portal: Portal, req: Request) -> Response:
 Definitions = Mapping[str, dict[str, dict[str, Any]]]  # object type -> name -> property or group
 
 
+def property_type(name: str) -> str:
+    """The object type of a properties path: a record type or another standard one; 400 otherwise."""
+    found = schema.resolve_property_type(name)
+    if found is None:
+        raise ApiError(400, "VALIDATION_ERROR", f"Unable to infer object type from: {name}")
+    return found
+
+
 def _of_type(req: Request, table: Definitions) -> dict[str, dict[str, Any]]:
-    return table[object_type(req.params["objectType"]).name]
+    return table[property_type(req.params["objectType"])]
 
 
 def _named(req: Request, table: Definitions, name: str, missing: Callable[[str], ApiError]) -> Response:
     found = _of_type(req, table).get(name)
-    if found is None:
+    # archived=true finds only archived definitions (Spec: "Whether to return only results that have been archived").
+    if found is None or bool(found.get("archived")) != req.q_bool("archived"):
         raise missing(name)
     return 200, found
 
 
 def _created(req: Request, create: Callable[[str, dict[str, Any]], dict[str, Any]]) -> Response:
-    made = create(object_type(req.params["objectType"]).name, req.object_body())
+    made = create(property_type(req.params["objectType"]), req.object_body())
     req.wrote = True
     return 201, made
 
 
 def list_properties(portal: Portal, req: Request) -> Response:
-    """GET /crm/v3/properties/{objectType}."""
-    return 200, {"results": list(_of_type(req, portal.props).values())}
+    """GET /crm/v3/properties/{objectType}; archived=true lists only archived definitions."""
+    archived = req.q_bool("archived")
+    return 200, {"results": [d for d in _of_type(req, portal.props).values() if bool(d.get("archived")) == archived]}
 
 
 def get_property(portal: Portal, req: Request) -> Response:

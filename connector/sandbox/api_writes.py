@@ -14,8 +14,9 @@ from typing import Any
 
 from connector.sandbox import rules, schema
 from connector.sandbox.api import Request, Response, batch_inputs, batch_response, object_type, record_json
-from connector.sandbox.errors import ApiError, RuleViolation, batch_error_item, not_found, standard_error, validation
-from connector.sandbox.store import Portal, Record, iso_ms
+from connector.sandbox.errors import ApiError, RuleViolation, batch_error_item, not_found, validation
+from connector.sandbox.store import Portal, Record
+from connector.sandbox.times import iso_ms
 from connector.sandbox.versions import ApiVersion
 
 _TYPE_IDS_BY_NAME = {name: type_id for type_id, name in schema.TYPE_NAMES.items()}
@@ -41,11 +42,11 @@ def _write_response(
 ) -> Response:
     if req.version.batch_multi_status:
         return batch_response(results, errors, now, ok_status)
-    # 2026-09: the success status even with failures; each failure a full StandardError.
+    # 2026-09: the success status even with failures (each failure a full StandardError, as on every version).
     body: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
     if errors:
         body["numErrors"] = len(errors)
-        body["errors"] = [standard_error(e) for e in errors]
+        body["errors"] = errors
     return ok_status, body
 
 
@@ -155,23 +156,33 @@ def batch_create(portal: Portal, req: Request) -> Response:
     """POST .../batch/create: all-or-nothing unless every input has an objectWriteTraceId (then per record)."""
     ot = _writable_type(req)
     inputs = batch_inputs(req)
-    traced = bool(inputs) and all((i or {}).get("objectWriteTraceId") for i in inputs)
-    prepared, errors = [], []
+    traced = bool(inputs) and all(i.get("objectWriteTraceId") for i in inputs)
+    prepared: list[tuple[Record, Links, Mapping[str, Any]]] = []
+    errors = []
     for item in inputs:
         try:
-            prepared.append(_create_one(portal, ot, item or {}, req.version))
+            rec, links = _create_one(portal, ot, item, req.version)
         except RuleViolation as exc:
             # 2026-09 validates each record on its own: the others still land.
-            errors.append(batch_error_item(exc, **_trace(item or {})))
+            errors.append(batch_error_item(exc, **_trace(item)))
+            continue
         except ApiError as exc:
             if not traced:
                 raise  # one bad input fails the whole batch; only the first is reported
             errors.append(batch_error_item(exc, **_trace(item)))
-    for rec, links in prepared:
+            continue
+        prepared.append((rec, links, item))
+    for rec, links, _ in prepared:
         _store_created(portal, ot, rec, links)
     req.wrote = bool(prepared)
-    results = [_written_json(portal, ot, rec) for rec, _ in prepared]
+    results = [_traced(_written_json(portal, ot, rec), item) for rec, _, item in prepared]
     return _write_response(req, results, errors, iso_ms(portal.now_ms()), ok_status=201)
+
+
+def _traced(result: dict[str, Any], item: Mapping[str, Any]) -> dict[str, Any]:
+    # SimplePublicObject.objectWriteTraceId: each result echoes its input's trace id (HubSpot reference).
+    trace = item.get("objectWriteTraceId")
+    return {**result, "objectWriteTraceId": trace} if trace else result
 
 
 def update_object(portal: Portal, req: Request) -> Response:
@@ -200,7 +211,7 @@ def batch_update(portal: Portal, req: Request) -> Response:
             errors.append(batch_error_item(exc, ids=[rid], **_trace(item)))
             continue
         req.wrote = True
-        results.append(record_json(portal, ot, rec, list((item.get("properties") or {}).keys())))
+        results.append(_traced(record_json(portal, ot, rec, list((item.get("properties") or {}).keys())), item))
     return _write_response(req, results, errors, iso_ms(portal.now_ms()))
 
 
@@ -228,7 +239,7 @@ def batch_upsert(portal: Portal, req: Request) -> Response:
             errors.append(batch_error_item(exc, ids=[key], **_trace(item)))  # 2026-09: per record
             continue
         req.wrote = True
-        results.append({**_written_json(portal, ot, rec), "new": existing is None})
+        results.append(_traced({**_written_json(portal, ot, rec), "new": existing is None}, item))
     return _write_response(req, results, errors, iso_ms(portal.now_ms()))
 
 

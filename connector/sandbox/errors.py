@@ -1,10 +1,43 @@
-"""HubSpot-shaped error bodies (status "error", message, correlationId, category, context)."""
+"""HubSpot-shaped error bodies: every one carries status, message, correlationId and category.
+
+HubSpot's `Error` schema (notes §4, §13; `hubspot-sdk` `ErrorData`) requires `category`,
+`correlationId` and `message`; HubSpot's bodies add `status: "error"`. Batch `errors[]` entries
+are `StandardError`s: `status`, `category`, `message`, `context`, `errors`, `links` (no
+correlationId). Where HubSpot documents no category for a status, the sandbox's choice is
+`DEFAULT_CATEGORY` (docs/hubspot-behaviour.md).
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
 from typing import Any
+
+# The category of an error whose status HubSpot documents none for (docs/hubspot-behaviour.md).
+DEFAULT_CATEGORY = {
+    400: "VALIDATION_ERROR",
+    401: "INVALID_AUTHENTICATION",
+    403: "MISSING_SCOPES",
+    404: "OBJECT_NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "VALIDATION_ERROR",
+    429: "RATE_LIMITS",
+    500: "INTERNAL_ERROR",
+    502: "BAD_GATEWAY",
+}
+
+
+def category_for(status: int) -> str:
+    """The category the sandbox sends for an HTTP status when the error names none."""
+    if status in DEFAULT_CATEGORY:
+        return DEFAULT_CATEGORY[status]
+    return "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR"
+
+
+def correlation_id() -> str:
+    """A fresh correlation id (HubSpot sends a UUID per request)."""
+    return str(uuid.uuid4())
 
 
 class ApiError(Exception):
@@ -23,7 +56,7 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.category = category
+        self.category = category or category_for(status)
         self.message = message
         self.context = context
         self.errors = errors
@@ -32,9 +65,12 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The JSON body HubSpot sends for this error."""
-        out: dict[str, Any] = {"status": "error", "message": self.message, "correlationId": str(uuid.uuid4())}
-        if self.category:
-            out["category"] = self.category
+        out: dict[str, Any] = {
+            "status": "error",
+            "message": self.message,
+            "correlationId": correlation_id(),
+            "category": self.category,
+        }
         if self.sub_category:
             out["subCategory"] = self.sub_category
         if self.context:
@@ -55,6 +91,17 @@ def not_found(object_id: str) -> ApiError:
 def validation(message: str, **kwargs: Any) -> ApiError:
     """400 VALIDATION_ERROR."""
     return ApiError(400, "VALIDATION_ERROR", message, **kwargs)
+
+
+def invalid_input(message: str, field: str, code: str) -> ApiError:
+    """400 VALIDATION_ERROR for a malformed request, naming the field in `errors[].in` and `context`."""
+    return ApiError(
+        400,
+        "VALIDATION_ERROR",
+        message,
+        errors=[{"message": message, "in": field, "code": code}],
+        context={"field": [field]},
+    )
 
 
 class RuleViolation(ApiError):
@@ -93,17 +140,18 @@ def _property_message(problems: list[dict[str, str]]) -> str:
 
 
 def batch_error_item(err: ApiError, **context: list[str]) -> dict[str, Any]:
-    """A batch `errors[]` item (StandardError: no correlationId)."""
-    item: dict[str, Any] = {"status": "error", "category": err.category, "message": err.message}
+    """A batch `errors[]` item: a full StandardError (status, category, message, context, errors, links)."""
     ctx = dict(err.context or {})
     ctx.update(context)
-    if ctx:
-        item["context"] = ctx
+    item: dict[str, Any] = {
+        "status": "error",
+        "category": err.category,
+        "message": err.message,
+        "context": ctx,
+        "errors": list(err.errors or []),
+        "links": {},
+    }
     if err.sub_category:
+        # A string, as HubSpot sends it; the reference types it as an untyped `object` (docs/hubspot-behaviour.md).
         item["subCategory"] = err.sub_category
     return item
-
-
-def standard_error(item: dict[str, Any]) -> dict[str, Any]:
-    """A batch error item with every field HubSpot's StandardError requires (context, errors, links)."""
-    return {**item, "context": item.get("context", {}), "errors": item.get("errors", []), "links": {}}

@@ -10,8 +10,8 @@ from typing import Any
 
 from connector.sandbox import schema
 from connector.sandbox.rules import RuleError, parse_rules
-from connector.sandbox.search import parse_instant_ms
-from connector.sandbox.store import Portal, Record, iso_ms
+from connector.sandbox.store import Portal, Record
+from connector.sandbox.times import iso_ms, parse_instant_ms
 
 
 class FixtureError(ValueError):
@@ -166,6 +166,7 @@ def _merge(portal: Portal, loser_id: str, survivor_id: str, index: int) -> None:
 def snapshot(portal: Portal) -> dict[str, Any]:
     """The whole portal in fixture format, tasks and custom property definitions included."""
     with portal.lock:
+        kept = _definition_types(portal)
         out: dict[str, Any] = {
             "owners": [
                 {k: o[k] for k in ("id", "email", "firstName", "lastName", "archived")} for o in portal.owners.values()
@@ -173,6 +174,7 @@ def snapshot(portal: Portal) -> dict[str, Any]:
             "property_groups": {
                 t: [{"name": g["name"], "label": g["label"]} for g in groups.values()]
                 for t, groups in portal.groups.items()
+                if t in kept
             },
             "property_definitions": {
                 t: [
@@ -189,10 +191,12 @@ def snapshot(portal: Portal) -> dict[str, Any]:
                             "hasUniqueValue",
                         )
                     }
+                    | ({"archived": True} if d.get("archived") else {})
                     for d in defs.values()
                     if not d.get("hubspotDefined")
                 ]
                 for t, defs in portal.props.items()
+                if t in kept
             },
             "validation_rules": [r.to_json() for r in portal.validation_rules],
             "companies": [_dump(r) for r in _ordered(portal, "companies")],
@@ -223,6 +227,14 @@ def snapshot(portal: Portal) -> dict[str, Any]:
             }
             out["tasks"].append(item)
         return out
+
+
+def _definition_types(portal: Portal) -> set[str]:
+    """The types whose definitions a snapshot lists: the record types, and others once they hold custom ones."""
+    custom = {t for t, defs in portal.props.items() if any(not d.get("hubspotDefined") for d in defs.values())}
+    system = {t: {name for name, _ in groups} for t, groups in schema.SYSTEM_GROUPS.items()}
+    custom |= {t for t, groups in portal.groups.items() if set(groups) - system.get(t, set())}
+    return set(schema.OBJECT_TYPES) | custom
 
 
 def _ordered(portal: Portal, otype: str) -> list[Record]:

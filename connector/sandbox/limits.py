@@ -20,7 +20,12 @@ FAULT_KINDS = ("429", "500", "502", "reset", "lost", "slow")
 
 
 def rate_limit_body(policy: str) -> dict[str, Any]:
-    """The body of a HubSpot 429 for a policy (TEN_SECONDLY_ROLLING, SECONDLY or DAILY)."""
+    """The body of a HubSpot 429 for a policy (TEN_SECONDLY_ROLLING, SECONDLY or DAILY).
+
+    HubSpot's documented 429 body has `errorType` and `policyName` but no `category`; its Error
+    schema requires one, so the sandbox adds `RATE_LIMITS`, the category third-party clients report
+    (notes §4; docs/hubspot-behaviour.md).
+    """
     messages = {
         "DAILY": "You have reached your daily limit.",
         "SECONDLY": "You have reached your secondly limit.",
@@ -31,6 +36,7 @@ def rate_limit_body(policy: str) -> dict[str, Any]:
         "message": messages[policy],
         "errorType": "RATE_LIMIT",
         "correlationId": str(uuid.uuid4()),
+        "category": "RATE_LIMITS",
         "policyName": policy,
         "requestId": str(uuid.uuid4()),
     }

@@ -41,7 +41,7 @@ def run_sandbox(fixture: dict[str, Any], options: SandboxOptions, host: str, por
     sys.stdout.flush()
     try:
         while not stop.wait(1.0):
-            server.sandbox.save_state()  # --state survives a crash of at most one second of writes
+            server.sandbox.save_state()  # a checkpoint; every write was journaled before its answer
     finally:
         server.shutdown()
         server.server_close()

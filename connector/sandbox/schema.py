@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from connector.sandbox.standard_types import ALIASES, BY_NAME, STANDARD_TYPES
+
 
 @dataclass(frozen=True)
 class ObjectType:
-    """One CRM object type: its API name, type id and system properties."""
+    """One CRM object type: its API name, type id and system properties (its scopes: scopes.py)."""
 
     name: str  # plural API name used in paths, e.g. "contacts"
     type_id: str  # "0-1"
@@ -21,10 +23,6 @@ class ObjectType:
     default_props: tuple[str, ...]  # returned when no `properties` were asked for
     query_props: tuple[str, ...]  # searched by the free-text `query`
     writable: bool = True
-    read_scopes: tuple[str, ...] = ()
-    write_scopes: tuple[str, ...] = ()
-    schema_read_scopes: tuple[str, ...] = ()
-    schema_write_scopes: tuple[str, ...] = ()
 
 
 CONTACTS = ObjectType(
@@ -35,10 +33,6 @@ CONTACTS = ObjectType(
     "lastmodifieddate",
     ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
     ("firstname", "lastname", "email", "phone", "company"),
-    read_scopes=("crm.objects.contacts.read",),
-    write_scopes=("crm.objects.contacts.write",),
-    schema_read_scopes=("crm.schemas.contacts.read",),
-    schema_write_scopes=("crm.schemas.contacts.write",),
 )
 COMPANIES = ObjectType(
     "companies",
@@ -48,10 +42,6 @@ COMPANIES = ObjectType(
     "hs_lastmodifieddate",
     ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
     ("name", "domain", "website", "phone"),
-    read_scopes=("crm.objects.companies.read",),
-    write_scopes=("crm.objects.companies.write",),
-    schema_read_scopes=("crm.schemas.companies.read",),
-    schema_write_scopes=("crm.schemas.companies.write",),
 )
 FEEDBACK = ObjectType(
     "feedback_submissions",
@@ -62,9 +52,6 @@ FEEDBACK = ObjectType(
     ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     ("hs_submission_name", "hs_content"),
     writable=False,
-    # Either scope grants reads (spec lists them as alternatives).
-    read_scopes=("crm.objects.feedback_submissions.read", "crm.objects.contacts.read"),
-    schema_read_scopes=("crm.schemas.contacts.read",),
 )
 TASKS = ObjectType(
     "tasks",
@@ -74,11 +61,6 @@ TASKS = ObjectType(
     "hs_lastmodifieddate",
     ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     ("hs_task_subject", "hs_task_body"),
-    # Tasks have no object scope of their own: the contacts scopes cover them.
-    read_scopes=("crm.objects.contacts.read",),
-    write_scopes=("crm.objects.contacts.write",),
-    schema_read_scopes=("crm.schemas.contacts.read",),
-    schema_write_scopes=("crm.schemas.contacts.write",),
 )
 
 OBJECT_TYPES: dict[str, ObjectType] = {t.name: t for t in (CONTACTS, COMPANIES, FEEDBACK, TASKS)}
@@ -89,6 +71,15 @@ def resolve_type(name: str) -> ObjectType | None:
     """The object type for a path segment: plural name, singular name or type id."""
     key = name.lower()
     return OBJECT_TYPES.get(key) or OBJECT_TYPES.get(_ALIASES.get(key, ""))
+
+
+def resolve_property_type(name: str) -> str | None:
+    """The type the properties API knows by a path segment: a record type or another standard one."""
+    ot = resolve_type(name)
+    if ot is not None:
+        return ot.name
+    key = name.lower()
+    return key if key in BY_NAME else ALIASES.get(key)
 
 
 def id_order(record_id: str) -> tuple[int, str]:
@@ -194,6 +185,7 @@ def _prop(
             "readOnlyValue": read_only,
         },
         "formField": False,
+        "archived": False,
     }
 
 
@@ -268,12 +260,20 @@ def system_properties() -> dict[str, dict[str, dict[str, Any]]]:
         _prop("hs_task_completion_date", "datetime", "task", read_only=True),
         _prop("hs_task_reminders", "string", "task"),
     ]
+    standard = {
+        t.name: {n: _prop(n, ptype, t.group[0], read_only=n in _READ_ONLY) for n, ptype in t.properties}
+        for t in STANDARD_TYPES
+    }
     return {
         "contacts": {p["name"]: p for p in contacts},
         "companies": {p["name"]: p for p in companies},
         "feedback_submissions": {p["name"]: p for p in feedback},
         "tasks": {p["name"]: p for p in tasks},
+        **standard,
     }
+
+
+_READ_ONLY = frozenset({"hs_object_id", "hs_lastmodifieddate", "hs_createdate", "createdate"})
 
 
 SYSTEM_GROUPS = {
@@ -281,4 +281,5 @@ SYSTEM_GROUPS = {
     "companies": [("companyinformation", "Company information")],
     "feedback_submissions": [("feedbacksubmissioninformation", "Feedback submission information")],
     "tasks": [("task", "Task information")],
+    **{t.name: [t.group] for t in STANDARD_TYPES},
 }

@@ -20,10 +20,10 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from typing import Any
 
 from connector.sandbox.schema import id_order
+from connector.sandbox.times import parse_instant_ms
 
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
@@ -56,25 +56,6 @@ Key = float | str
 
 class SearchError(ValueError):
     """A search body HubSpot would answer with 400 VALIDATION_ERROR."""
-
-
-def parse_instant_ms(value: str) -> float | None:
-    """Epoch milliseconds from HubSpot's datetime formats (epoch ms, ISO 8601, YYYY-MM-DD)."""
-    text = value.strip()
-    if not text:
-        return None
-    if text.isdecimal() or (text[0] == "-" and text[1:].isdecimal()):
-        return float(int(text))
-    try:
-        if len(text) == 10:
-            d = date.fromisoformat(text)
-            return datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000
-        dt = datetime.fromisoformat(text)  # Python 3.11+ reads the "Z" suffix
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp() * 1000
 
 
 def sort_key(value: str | None, ptype: str) -> Key | None:
@@ -467,6 +448,8 @@ def _uses_associations(query: Query) -> bool:
 
 def page(ordered: list[str], query: Query) -> tuple[list[str], int | None]:
     """The ids of one page and the next offset (None on the last page); stops at 10,000."""
+    if query.limit == 0:
+        return [], None  # the total alone: a cursor would point back at this same page
     end = min(query.after + query.limit, len(ordered), MAX_RESULTS)
     ids = ordered[query.after : end]
     nxt = end if end < min(len(ordered), MAX_RESULTS) else None

@@ -1,6 +1,8 @@
-"""The sandbox's HTTP transport: dispatch, auth, scopes, limits, faults, stats, sandbox-only endpoints.
+"""The sandbox's HTTP transport: dispatch, auth, scopes, limits, faults, validation, stats.
 
-The routes of every API version family are in routes.py; this module serves them all alike.
+The routes of every API version family are in routes.py; this module serves them all alike. Every
+request gets an HTTP answer with a JSON body (HubSpot's error body for every error), except the
+`reset` and `lost` faults, which drop the connection on purpose.
 
 A threaded stdlib server (HTTP/1.1 keep-alive) rather than an ASGI stack: the `reset` and
 `lost` faults must drop a TCP connection with no response, which needs the raw socket.
@@ -14,166 +16,26 @@ import struct
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connector.sandbox import api
+from connector.sandbox import api, scopes
 from connector.sandbox.errors import ApiError
-from connector.sandbox.fixture import load_portal, snapshot, string_props
-from connector.sandbox.limits import FAULT_KINDS, Faults, RateLimits, rate_limit_body
-from connector.sandbox.routes import match_route, required_scopes
-from connector.sandbox.rules import RuleError, ValidationRule, parse_rules
-from connector.sandbox.search import parse_instant_ms
-from connector.sandbox.store import Portal, Record, iso_ms
+from connector.sandbox.fixture import snapshot
+from connector.sandbox.limits import rate_limit_body
+from connector.sandbox.routes import Route, match_route, required_scopes
+from connector.sandbox.rules import RuleError, parse_rules
+from connector.sandbox.shapes import check_body, check_query, parse_json
+from connector.sandbox.state import Sandbox, SandboxOptions
 from connector.sandbox.versions import unknown_version
 
-ALL_SCOPES = frozenset({"*"})
+__all__ = ["Handler", "Sandbox", "SandboxHTTPServer", "SandboxOptions", "serve_in_thread"]
 
-
-@dataclass
-class SandboxOptions:
-    """Everything `nps-connector sandbox` can set."""
-
-    token: str | None = None
-    rate_limit: int = 190
-    search_rate_limit: int = 5
-    daily_limit: int = 1_000_000
-    search_lag_ms: float = 2000
-    time_scale: float = 1.0
-    faults: str | None = None
-    state_file: Path | None = None
-    log_requests: bool = True
-
-
-class Sandbox:
-    """A portal plus the HTTP-level state (tokens, limits, faults, stats)."""
-
-    def __init__(self, fixture: dict[str, Any], options: SandboxOptions) -> None:
-        self.options = options
-        self.fixture = fixture
-        if options.time_scale <= 0:
-            raise ValueError("--time-scale must be positive")
-        self.faults = Faults.parse(options.faults)
-        self.limits = RateLimits(
-            options.rate_limit, options.search_rate_limit, options.daily_limit, options.time_scale, time.monotonic
-        )
-        self.tokens: dict[str, frozenset[str]] = {}
-        self.portal = self._build(fixture)
-        self.stats_lock = threading.Lock()
-        self.reset_stats()
-        self._dirty = False
-
-    def _build(self, fixture: dict[str, Any]) -> Portal:
-        source = fixture
-        state = self.options.state_file
-        if state is not None and state.exists():
-            source = json.loads(state.read_text(encoding="utf-8"))
-        portal = self._load(source)
-        self.tokens = {str(t["token"]): frozenset(t.get("scopes") or ()) for t in source.get("tokens") or []}
-        if self.options.token:
-            self.tokens[self.options.token] = ALL_SCOPES
-        return portal
-
-    def _load(self, data: dict[str, Any]) -> Portal:
-        # --time-scale shrinks the search lag like every other window.
-        return load_portal(data, search_lag_ms=self.options.search_lag_ms / self.options.time_scale)
-
-    def reset_stats(self) -> None:
-        """Zero the counters of /_sandbox/stats."""
-        with self.stats_lock:
-            self.calls = 0
-            self.writes = 0
-            self.throttled = 0
-            self.by_route: Counter[str] = Counter()
-            self.fault_counts: Counter[str] = Counter(dict.fromkeys(FAULT_KINDS, 0))
-
-    def stats(self) -> dict[str, Any]:
-        """The /_sandbox/stats body."""
-        with self.stats_lock:
-            return {
-                "calls": self.calls,
-                "writes": self.writes,
-                "throttled": self.throttled,
-                "by_route": dict(self.by_route),
-                "faults": {k: self.fault_counts[k] for k in FAULT_KINDS},
-            }
-
-    def scopes_for(self, token: str) -> frozenset[str] | None:
-        """The token's scopes, or None when it is not accepted."""
-        if token in self.tokens:
-            return self.tokens[token]
-        if not self.options.token and token:
-            return ALL_SCOPES  # without --token any non-empty bearer token is accepted
-        return None
-
-    def reset(self) -> None:
-        """Back to the fixture (POST /_sandbox/reset)."""
-        portal = self._load(self.fixture)
-        with self.portal.lock:
-            self.portal = portal
-        self.reset_stats()
-        self.mark_dirty()
-
-    def add_submissions(self, items: list[dict[str, Any]]) -> int:
-        """POST /_sandbox/feedback_submissions: answers arrive now unless their times are given."""
-        portal = self.portal
-        with portal.lock:
-            now = portal.now_ms()
-            for item in items:
-                props = string_props(item)
-                rid = str(item.get("id") or portal.new_id())
-                portal.reserve_ids([rid])
-                contact = portal.resolve("contacts", str(item["contact_id"])) if item.get("contact_id") else None
-                if item.get("contact_id") and contact is None:
-                    raise ApiError(400, "VALIDATION_ERROR", f"contact {item['contact_id']} does not exist")
-                if contact is not None:
-                    props.setdefault("hs_contact_id", contact.id)
-                props.setdefault("hs_createdate", iso_ms(now))
-                props.setdefault("hs_submission_timestamp", iso_ms(now))
-                created = parse_instant_ms(props["hs_createdate"]) or now
-                modified = parse_instant_ms(props.get("hs_lastmodifieddate", "")) or now
-                portal.put_record("feedback_submissions", Record(rid, props, created, modified))
-                if contact is not None:
-                    portal.associate("feedback_submissions", rid, "contacts", contact.id, 98)
-        self.mark_dirty()
-        return len(items)
-
-    def add_validation_rules(self, rules: list[ValidationRule]) -> int:
-        """POST /_sandbox/validation_rules: switch rules on at runtime (enforced from API version 2026-09)."""
-        with self.portal.lock:
-            self.portal.validation_rules = [*self.portal.validation_rules, *rules]
-        self.mark_dirty()
-        return len(rules)
-
-    def clear_validation_rules(self) -> int:
-        """DELETE /_sandbox/validation_rules: switch every rule off; the number removed."""
-        with self.portal.lock:
-            removed = len(self.portal.validation_rules)
-            self.portal.validation_rules = []
-        self.mark_dirty()
-        return removed
-
-    def mark_dirty(self) -> None:
-        """Note that the --state file needs writing."""
-        self._dirty = True
-
-    def save_state(self) -> None:
-        """Write the portal to the --state file (atomically) when it changed."""
-        path = self.options.state_file
-        if path is None or not self._dirty:
-            return
-        self._dirty = False
-        data = snapshot(self.portal)
-        data["tokens"] = [{"token": t, "scopes": sorted(s)} for t, s in self.tokens.items() if s is not ALL_SCOPES]
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        tmp.replace(path)
+MAX_BODY_BYTES = 10 * 1024 * 1024  # larger bodies are refused before they are read
+Answer = tuple[int, Any, dict[str, str]]
 
 
 class _Drop(Exception):
@@ -208,16 +70,33 @@ class Handler(BaseHTTPRequestHandler):
         """Serve PUT."""
         self._serve()
 
+    def do_HEAD(self) -> None:
+        """Serve HEAD (no route has it: 404/405, without a body as HTTP requires)."""
+        self._serve()
+
+    def do_OPTIONS(self) -> None:
+        """Serve OPTIONS (no route has it: 404/405)."""
+        self._serve()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Request logs go to stderr only (stdout carries the `listening on` line)."""
         if self.server.sandbox.options.log_requests:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:  # noqa: ARG002
+        """Protocol errors (bad request line, headers too long, ...) answer HubSpot's JSON error body too."""
+        if code == 501:
+            code = 405  # a method no route serves, as for the methods that have handlers
+        # The stdlib answers an unreadable request line HTTP/0.9-style (a bare body); answer HTTP/1.1.
+        self.request_version = "HTTP/1.1"
+        self.close_connection = True
+        with suppress(OSError):
+            self._send(code, ApiError(code, "", message or self.responses.get(code, ("error",))[0]).body(), {})
+
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        url = urlsplit(self.path)
         try:
+            raw = self._read_body()
+            url = urlsplit(self.path)
             if url.path.startswith("/_sandbox/"):
                 status, body, headers = self._sandbox_endpoint(url.path, raw)
             else:
@@ -225,16 +104,37 @@ class Handler(BaseHTTPRequestHandler):
         except _Drop:
             self._drop()
             return
+        except ApiError as err:
+            status, body, headers = err.status, err.body(), {}
+        except Exception as exc:  # a bug: answer 500 (never a dropped connection), count it, one log line
+            with self.server.sandbox.stats_lock:
+                self.server.sandbox.internal_errors += 1
+            sys.stderr.write(f"sandbox internal error on {self.command} {self.path[:200]}: {exc!r}\n")
+            status, body, headers = 500, ApiError(500, "", "internal error").body(), {}
         self._send(status, body, headers)
+
+    def _read_body(self) -> bytes:
+        length_text = self.headers.get("Content-Length") or "0"
+        try:
+            length = int(length_text)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True  # the body's end is unknown: this connection cannot be reused
+            raise ApiError(400, "", f"Invalid Content-Length: {length_text[:50]!r}")
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise ApiError(413, "", f"The request body is too large: the limit is {MAX_BODY_BYTES} bytes.")
+        return self.rfile.read(length) if length else b""
 
     def _token(self) -> str:
         auth = self.headers.get("Authorization") or ""
         return auth[7:].strip() if auth[:7].lower() == "bearer " else ""
 
-    def _api(self, path: str, query: str, raw: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _api(self, path: str, query: str, raw: bytes) -> Answer:
         sandbox = self.server.sandbox
         route, params, path_known = match_route(self.command, path)
-        template = f"{self.command} {route.template}" if route else f"{self.command} {path}"
+        template = f"{self.command} {route.template}" if route else f"{self.command} {path[:200]}"
         fault = sandbox.faults.draw()
         with sandbox.stats_lock:
             sandbox.calls += 1
@@ -253,8 +153,8 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "slow":
             time.sleep(2.0 / sandbox.options.time_scale)
         token = self._token()
-        scopes = sandbox.scopes_for(token)
-        if scopes is None:
+        granted = sandbox.scopes_for(token)
+        if granted is None:
             return 401, _auth_error(), {"x-hubspot-auth-failure": "401 Unauthorized"}
         policy, limit_headers = sandbox.limits.check(token, search)
         if policy:
@@ -265,58 +165,56 @@ class Handler(BaseHTTPRequestHandler):
             status, out = _no_route(self.command, path, path_known)
             return status, out, limit_headers
         needed = required_scopes(route, params)
-        if scopes is not ALL_SCOPES and needed and not scopes.intersection(needed):
-            return 403, _scope_error(needed), limit_headers
+        if not scopes.granted(granted, needed):
+            return 403, _scope_error(scopes.named(needed)), limit_headers
         try:
-            body = json.loads(raw) if raw else None
-        except json.JSONDecodeError as exc:
-            err = ApiError(400, "", f"Invalid input JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}")
-            return 400, err.body(), limit_headers
-        if search and len(raw) > 3000:
-            err = ApiError(400, "VALIDATION_ERROR", "The request body is too large: the limit is 3000 characters.")
-            return 400, err.body(), limit_headers
-        req = api.Request(self.command, params, parse_qs(query, keep_blank_values=True), body, version=route.version)
-        try:
-            with sandbox.portal.lock:
-                status, out = route.handler(sandbox.portal, req)
+            status, out = self._run(route, params, query, raw)
         except ApiError as err:
             status, out = err.status, err.body()
+        if fault == "lost":
+            raise _Drop  # the write landed (and is journaled); the client never hears about it
+        return status, out, limit_headers
+
+    def _run(self, route: Route, params: dict[str, str], query: str, raw: bytes) -> tuple[int, Any]:
+        """Validate the request at this one place, then run its handler; journal its changes before answering."""
+        sandbox = self.server.sandbox
+        parsed = parse_qs(query, keep_blank_values=True)
+        check_query(route.shape, parsed)
+        body = check_body(route.shape, raw)
+        req = api.Request(self.command, params, parsed, body, version=route.version)
+        with sandbox.portal.lock:
+            try:
+                result = route.handler(sandbox.portal, req)
+            finally:
+                sandbox.commit()  # a failed batch may still have landed part of its changes
         if req.wrote:
             with sandbox.stats_lock:
                 sandbox.writes += 1
             sandbox.mark_dirty()
-        if fault == "lost":
-            raise _Drop  # the write landed; the client never hears about it
-        return status, out, limit_headers
+        return result
 
-    def _sandbox_endpoint(self, path: str, raw: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _sandbox_endpoint(self, path: str, raw: bytes) -> Answer:
         sandbox = self.server.sandbox
         if sandbox.scopes_for(self._token()) is None:
             return 401, _auth_error(), {}
         key = (self.command, path)
-        try:
-            if key == ("GET", "/_sandbox/stats"):
-                return 200, sandbox.stats(), {}
-            if key == ("GET", "/_sandbox/snapshot"):
-                return 200, snapshot(sandbox.portal), {}
-            if key == ("POST", "/_sandbox/reset"):
-                sandbox.reset()
-                return 200, {"reset": True}, {}
-            if key == ("POST", "/_sandbox/feedback_submissions"):
-                body = json.loads(raw or b"{}")
-                items = body.get("feedback_submissions")
-                if not isinstance(items, list):
-                    raise ApiError(400, "VALIDATION_ERROR", 'expected {"feedback_submissions": [...]}')
-                return 201, {"added": sandbox.add_submissions(items)}, {}
-            if path == "/_sandbox/validation_rules":
-                return self._validation_rules(raw)
-        except ApiError as err:
-            return err.status, err.body(), {}
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            return 400, ApiError(400, "VALIDATION_ERROR", f"bad request: {exc}").body(), {}
-        return 404, ApiError(404, "", f"No sandbox endpoint {self.command} {path}").body(), {}
+        if key == ("GET", "/_sandbox/stats"):
+            return 200, sandbox.stats(), {}
+        if key == ("GET", "/_sandbox/snapshot"):
+            return 200, snapshot(sandbox.portal), {}
+        if key == ("POST", "/_sandbox/reset"):
+            sandbox.reset()
+            return 200, {"reset": True}, {}
+        if key == ("POST", "/_sandbox/feedback_submissions"):
+            items = _sandbox_body(raw).get("feedback_submissions")
+            if not isinstance(items, list):
+                raise ApiError(400, "VALIDATION_ERROR", 'expected {"feedback_submissions": [...]}')
+            return 201, {"added": sandbox.add_submissions(items)}, {}
+        if path == "/_sandbox/validation_rules":
+            return self._validation_rules(raw)
+        return 404, ApiError(404, "", f"No sandbox endpoint {self.command} {path[:200]}").body(), {}
 
-    def _validation_rules(self, raw: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _validation_rules(self, raw: bytes) -> Answer:
         """GET lists the portal's rules, POST adds some (201), DELETE removes them all."""
         sandbox = self.server.sandbox
         if self.command == "GET":
@@ -326,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
             return 200, {"removed": sandbox.clear_validation_rules()}, {}
         if self.command != "POST":
             raise ApiError(405, "", f"No sandbox endpoint {self.command} /_sandbox/validation_rules")
-        body = json.loads(raw or b"{}")
+        body = _sandbox_body(raw, allow_list=True)  # {"validation_rules": [...]} or the bare list
         try:
             rules = parse_rules(body.get("validation_rules") if isinstance(body, dict) else body)
         except RuleError as exc:
@@ -341,8 +239,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
-        if data:
+        if data and self.command != "HEAD":
             self.wfile.write(data)
 
     def _drop(self) -> None:
@@ -353,14 +253,27 @@ class Handler(BaseHTTPRequestHandler):
         self.log_message('"%s" dropped', self.requestline)
 
 
+def _sandbox_body(raw: bytes, *, allow_list: bool = False) -> Any:
+    """A sandbox endpoint's JSON body: an object (or a list where allowed); 400 otherwise."""
+    try:
+        text = raw.decode("utf-8") if raw.strip() else "{}"
+    except UnicodeDecodeError:
+        raise ApiError(400, "VALIDATION_ERROR", "the body is not valid UTF-8") from None
+    body = parse_json(text)
+    if not isinstance(body, dict) and not (allow_list and isinstance(body, list)):
+        raise ApiError(400, "VALIDATION_ERROR", "the body must be a JSON object")
+    return body
+
+
 def _no_route(method: str, path: str, path_known: bool) -> tuple[int, dict[str, Any]]:
     """405 for a known path with another method; 404 (HubSpot's error body) for unknown paths and versions."""
+    shown = path[:200]
     if path_known:
-        return 405, ApiError(405, "", f"No route for {method} {path}").body()
+        return 405, ApiError(405, "", f"No route for {method} {shown}").body()
     version = unknown_version(path)
-    message = f"No route for {method} {path}"
+    message = f"No route for {method} {shown}"
     if version is not None:
-        message = f"resource not found: API version {version} does not exist ({method} {path})"
+        message = f"resource not found: API version {version[:50]} does not exist ({method} {shown})"
     return 404, ApiError(404, "OBJECT_NOT_FOUND", message).body()
 
 
@@ -373,7 +286,7 @@ def _auth_error() -> dict[str, Any]:
     ).body()
 
 
-def _scope_error(scopes: tuple[str, ...]) -> dict[str, Any]:
+def _scope_error(needed: list[str]) -> dict[str, Any]:
     return ApiError(
         403,
         "MISSING_SCOPES",
@@ -382,7 +295,7 @@ def _scope_error(scopes: tuple[str, ...]) -> dict[str, Any]:
         errors=[
             {
                 "message": "One or more of the following scopes are required.",
-                "context": {"requiredGranularScopes": list(scopes)},
+                "context": {"requiredGranularScopes": needed},
             }
         ],
         extra={"links": {"scopes": "https://developers.hubspot.com/scopes"}},
@@ -405,6 +318,15 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         """The base URL clients use."""
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002 - socketserver's signature
+        """A connection that failed outside a request (the peer went away): counted, one line, no traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return  # the client hung up: nothing to answer
+        with self.sandbox.stats_lock:
+            self.sandbox.internal_errors += 1
+        sys.stderr.write(f"sandbox connection error from {client_address}: {exc!r}\n")
 
 
 @contextmanager

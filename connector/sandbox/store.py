@@ -7,27 +7,21 @@ with HubSpot's status, category and message. Values are stored as written (strin
 from __future__ import annotations
 
 import bisect
-import copy
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from connector.sandbox import schema
-from connector.sandbox.errors import ApiError, not_found, property_errors, validation
+from connector.sandbox.definitions import Definitions
+from connector.sandbox.errors import not_found
 from connector.sandbox.rules import ValidationRule
-from connector.sandbox.search import Query, SearchIndex, page, parse_instant_ms, sort_key
+from connector.sandbox.search import Query, SearchIndex, page
+from connector.sandbox.times import iso_ms, parse_instant_ms
 
 Props = dict[str, str]
-
-
-def iso_ms(ms: float) -> str:
-    """HubSpot's datetime format: ISO 8601 UTC with milliseconds."""
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 @dataclass
@@ -71,7 +65,7 @@ class SearchView:
             self.index.put(rid, state)
 
 
-class Portal:
+class Portal(Definitions):
     """An in-memory HubSpot portal."""
 
     def __init__(self, *, clock: Callable[[], float] = time.time, search_lag_ms: float = 0) -> None:
@@ -93,6 +87,19 @@ class Portal:
             self.views[name] = SearchView(index, search_lag_ms)
         self._next_id = 1
         self._sorted_ids: dict[str, list[str] | None] = dict.fromkeys(schema.OBJECT_TYPES)
+        # With --state, every change is noted here for the journal (journal.py); None: not recorded.
+        self.changes: list[dict[str, Any]] | None = None
+
+    def _note(self, change: dict[str, Any]) -> None:
+        if self.changes is not None:
+            self.changes.append(change)
+
+    def take_changes(self) -> list[dict[str, Any]]:
+        """The changes noted since the last call (empty when none, or when not recording)."""
+        if not self.changes:
+            return []
+        taken, self.changes = self.changes, []
+        return taken
 
     # ----- clock and ids
 
@@ -122,6 +129,18 @@ class Portal:
         self.records[otype][record.id] = record
         self._sorted_ids[otype] = None
         self.views[otype].push(self.now_ms(), record)
+        self._note(
+            {
+                "op": "record",
+                "type": otype,
+                "id": record.id,
+                "properties": dict(record.properties),
+                "created_ms": record.created_ms,
+                "updated_ms": record.updated_ms,
+                "archived": record.archived,
+                "merged_into": record.merged_into,
+            }
+        )
 
     def touch(self, otype: str, record: Record, now_ms: float | None = None) -> None:
         """Record a write: bump the modification time and publish the new state to search."""
@@ -160,6 +179,8 @@ class Portal:
 
     def associate(self, from_type: str, from_id: str, to_type: str, to_id: str, type_id: int) -> None:
         """Add an association and its reverse."""
+        change = {"op": "associate", "from_type": from_type, "from_id": from_id, "to_type": to_type, "to_id": to_id}
+        self._note({**change, "kind": type_id})
         self.assoc[(from_type, to_type)].setdefault(from_id, {}).setdefault(to_id, set()).add(type_id)
         self.assoc[(to_type, from_type)].setdefault(to_id, {}).setdefault(from_id, set()).add(
             schema.REVERSE_TYPE[type_id]
@@ -179,6 +200,7 @@ class Portal:
 
     def drop_associations(self, otype: str, record_id: str) -> None:
         """Remove every association of a record (deleted records lose them)."""
+        self._note({"op": "drop_associations", "type": otype, "id": record_id})
         for (from_type, to_type), table in self.assoc.items():
             if from_type == otype:
                 for to_id in table.pop(record_id, {}):
@@ -196,66 +218,6 @@ class Portal:
                         continue
                     if to_id != survivor:
                         self.associate(from_type, survivor, to_type, to_id, kind)
-
-    # ----- property validation
-
-    def validate_properties(self, otype: str, values: Mapping[str, Any], *, creating: bool) -> Props:
-        """Check values against the property definitions; raise 400 VALIDATION_ERROR like HubSpot."""
-        defs = self.props[otype]
-        problems: list[dict[str, str]] = []
-        clean: Props = {}
-        for name, raw in values.items():
-            value = "" if raw is None else str(raw)
-            defn = defs.get(name)
-            if defn is None:
-                problems.append(_problem(name, f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST"))
-                continue
-            meta = defn.get("modificationMetadata", {})
-            if meta.get("readOnlyValue") and name != "hs_object_id":
-                problems.append(
-                    _problem(name, f'"{name}" is a read only property; its value cannot be set.', "READ_ONLY_VALUE")
-                )
-                continue
-            if name == "hs_object_id":
-                problems.append(
-                    _problem(
-                        name, '"hs_object_id" is a read only property; its value cannot be set.', "READ_ONLY_VALUE"
-                    )
-                )
-                continue
-            error = self._value_error(defn, value)
-            if error:
-                problems.append(_problem(name, error[0], error[1]))
-                continue
-            clean[name] = value
-        if creating and otype == "tasks" and not clean.get("hs_timestamp"):
-            problems.append(_problem("hs_timestamp", "hs_timestamp is required", "REQUIRED_PROPERTY"))
-        if problems:
-            raise property_errors(problems)
-        return clean
-
-    def _value_error(self, defn: Mapping[str, Any], value: str) -> tuple[str, str] | None:
-        if value == "":
-            return None  # "" clears a value
-        ptype = defn["type"]
-        name = defn["name"]
-        if ptype == "number" and sort_key(value, "number") is None:
-            return f"{value} was not a valid number.", "INVALID_DECIMAL"
-        if ptype in ("datetime", "date") and parse_instant_ms(value) is None:
-            return f"{value} was not a valid date.", "INVALID_DATE"
-        if ptype == "bool" and value.lower() not in ("true", "false"):
-            return f"{value} was not a valid boolean.", "INVALID_BOOLEAN"
-        if name == "hubspot_owner_id":
-            if value not in self.owners:
-                return f"{value} is not a valid owner id.", "INVALID_OWNER_ID"
-            return None
-        if ptype == "enumeration" and defn.get("options"):
-            allowed = [o["value"] for o in defn["options"]]
-            picked = value.split(";") if defn.get("fieldType") == "checkbox" else [value]
-            bad = [p for p in picked if p and p not in allowed]
-            if bad:
-                return f"{bad[0]} was not one of the allowed options: {allowed}", "INVALID_OPTION"
-        return None
 
     # ----- reads
 
@@ -314,101 +276,6 @@ class Portal:
             created = parse_instant_ms(props.get(schema.OBJECT_TYPES[otype].created_prop, "")) or 0.0
             snapshots.append(Record(rid, props, created, parse_instant_ms(props.get(modified, "")) or created))
         return len(ordered), snapshots, nxt
-
-    # ----- owners and properties
-
-    def add_owner(self, owner: Mapping[str, Any]) -> None:
-        """Add an owner from the fixture shape."""
-        oid = str(owner["id"])
-        now = iso_ms(self.now_ms())
-        user_id = int(oid) + 1_000_000 if oid.isdigit() else None
-        self.owners[oid] = {
-            "id": oid,
-            "email": owner.get("email", ""),
-            "firstName": owner.get("firstName", ""),
-            "lastName": owner.get("lastName", ""),
-            "userId": user_id,
-            "userIdIncludingInactive": user_id,
-            "type": "PERSON",
-            "teams": [],
-            "archived": bool(owner.get("archived", False)),
-            "createdAt": owner.get("createdAt", now),
-            "updatedAt": owner.get("updatedAt", now),
-        }
-
-    def create_group(self, otype: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Create a property group; 409 when the name exists."""
-        name, label = body.get("name"), body.get("label")
-        if not name or not label:
-            raise validation("Property group name and label are required")
-        if name in self.groups[otype]:
-            raise ApiError(409, "CONFLICT", f"A property group named '{name}' already exists.")
-        group = {"name": name, "label": label, "displayOrder": int(body.get("displayOrder", -1)), "archived": False}
-        self.groups[otype][name] = group
-        return group
-
-    def create_property(self, otype: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Create a custom property after HubSpot's checks (type/fieldType, options, group, name)."""
-        missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)]
-        if missing:
-            raise validation(f"Missing required fields: {missing}")
-        name, ptype, field_type = str(body["name"]), str(body["type"]), str(body["fieldType"])
-        if name in self.props[otype]:
-            raise ApiError(409, "CONFLICT", f"Property named '{name}' already exists.", context={"name": [name]})
-        if ptype not in schema.FIELD_TYPES:
-            raise validation(f"{ptype} is not a valid property type")
-        if field_type not in schema.FIELD_TYPES[ptype]:
-            raise validation(f"fieldType {field_type} is not valid for a property of type {ptype}")
-        if body["groupName"] not in self.groups[otype]:
-            raise validation(f"Property group {body['groupName']} does not exist")
-        options = body.get("options") or []
-        if ptype == "enumeration" and not options and field_type != "booleancheckbox":
-            raise validation("Enumeration properties must have options")
-        if body.get("hasUniqueValue") and otype in ("tasks", "feedback_submissions"):
-            raise validation(f"Unique value properties are not supported on {otype}")
-        now = iso_ms(self.now_ms())
-        defn = {
-            "name": name,
-            "label": body["label"],
-            "type": ptype,
-            "fieldType": field_type,
-            "description": body.get("description", ""),
-            "groupName": body["groupName"],
-            "options": [
-                {
-                    "label": o.get("label", o.get("value")),
-                    "value": o.get("value"),
-                    "displayOrder": o.get("displayOrder", i),
-                    "hidden": bool(o.get("hidden", False)),
-                }
-                for i, o in enumerate(options)
-            ],
-            "displayOrder": int(body.get("displayOrder", -1)),
-            "calculated": False,
-            "externalOptions": False,
-            "hasUniqueValue": bool(body.get("hasUniqueValue", False)),
-            "hidden": bool(body.get("hidden", False)),
-            "hubspotDefined": False,
-            "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False},
-            "formField": bool(body.get("formField", False)),
-            "createdAt": now,
-            "updatedAt": now,
-            "archived": False,
-        }
-        self.props[otype][name] = defn
-        self.views[otype].index.invalidate()  # cached sort indexes and results typed the values as strings
-        return copy.deepcopy(defn)
-
-    def unique_props(self, otype: str) -> set[str]:
-        """Properties usable as idProperty (unique values; email for contacts)."""
-        out = {n for n, d in self.props[otype].items() if d.get("hasUniqueValue")}
-        if otype == "contacts":
-            out.add("email")
-        return out
-
-
-def _problem(name: str, message: str, error: str) -> dict[str, str]:
-    return {"name": name, "message": message, "error": error}
 
 
 class _TypeMap(Mapping[str, str]):

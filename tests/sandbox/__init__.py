@@ -154,3 +154,72 @@ def sdk_json(method: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[int
             raise
         return int(status), json.loads(exc.body) if getattr(exc, "body", None) else None  # type: ignore[attr-defined]
     return int(resp.status), json.loads(resp.data) if resp.data else None
+
+
+VERSION_NAMES = ("v3", *DATED_VERSIONS)
+# area -> path prefix per version (connector/sandbox/versions.py is the source of truth; tests spell it out)
+PREFIXES: dict[str, dict[str, str]] = {
+    "v3": {
+        "objects": "/crm/v3/objects",
+        "object_associations": "/crm/v4/objects",
+        "associations": "/crm/v4/associations",
+        "properties": "/crm/v3/properties",
+        "owners": "/crm/v3/owners",
+        "schemas": "/crm/v3/schemas",
+    },
+    **{
+        v: {
+            "objects": f"/crm/objects/{v}",
+            "object_associations": f"/crm/objects/{v}",
+            "associations": f"/crm/associations/{v}",
+            "properties": f"/crm/properties/{v}",
+            "owners": f"/crm/owners/{v}",
+            "schemas": f"/crm/schemas/{v}",
+        }
+        for v in DATED_VERSIONS
+    },
+}
+
+
+def send_bytes(
+    target: Any, method: str, path: str, data: bytes | None, *, token: str | None = "test-token", timeout: float = 10.0
+) -> tuple[int, dict[str, str], bytes]:
+    """One request with a raw body (bytes as given): status, headers, body; raises on a dropped connection."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(target if isinstance(target, str) else target.url)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
+    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+ERROR_FIELDS = frozenset({"status", "message", "correlationId", "category"})
+STANDARD_ERROR_FIELDS = frozenset({"status", "category", "message", "context", "errors", "links"})
+
+
+def assert_error_body(body: Any) -> None:
+    """HubSpot's Error: status "error", message, correlationId and category, all strings (notes §4, §13)."""
+    assert isinstance(body, dict), body
+    assert set(body) >= ERROR_FIELDS, body
+    assert body["status"] == "error"
+    assert all(isinstance(body[k], str) and body[k] for k in ERROR_FIELDS), body
+
+
+def assert_standard_errors(body: dict[str, Any]) -> None:
+    """Every batch `errors[]` entry is a full StandardError (notes §4, §13)."""
+    assert body["errors"], body
+    for item in body["errors"]:
+        assert set(item) >= STANDARD_ERROR_FIELDS, item
+        assert item["status"] == "error"
+        assert isinstance(item["context"], dict)
+        assert isinstance(item["errors"], list)
+        assert isinstance(item["links"], dict)
+        assert "correlationId" not in item

@@ -112,16 +112,18 @@ class TestScopes:
             (lambda c: c.crm.companies.basic_api.get_by_id("201"), CompaniesForbidden, "crm.objects.companies.read"),
             (lambda c: c.crm.owners.owners_api.get_page(), OwnersForbidden, "crm.objects.owners.read"),
             (
-                lambda c: c.crm.properties.core_api.get_all("contacts"),
+                lambda c: c.crm.properties.core_api.create(
+                    "contacts", {"name": "x", "label": "X", "type": "string", "fieldType": "text", "groupName": "g"}
+                ),
                 PropertiesForbidden,
-                "crm.schemas.contacts.read",
+                "crm.schemas.contacts.write",
             ),
         ],
     )
     def test_other_scopes_are_403(
         self, server: SandboxHTTPServer, call: Callable[[hubspot.HubSpot], object], exc: type[Exception], scope: str
     ) -> None:
-        """Companies, owners and property reads each need their own scope (Spec security per endpoint)."""
+        """Companies, owners and property writes each need their own scopes (Spec security per endpoint)."""
         with pytest.raises(exc) as info:
             call(build_sdk(server, token=READER))
         assert scope in json.loads(info.value.body)["errors"][0]["context"]["requiredGranularScopes"]  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ def _assert_rate_limit_body(resp: RawResponse, policy: str) -> None:
     body = resp.json
     assert body["status"] == "error"
     assert body["errorType"] == "RATE_LIMIT"
+    assert body["category"] == "RATE_LIMITS"  # HubSpot's Error schema requires a category (issue 10)
     assert body["policyName"] == policy
     assert body["correlationId"]
     assert body["requestId"]

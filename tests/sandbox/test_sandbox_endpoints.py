@@ -12,7 +12,7 @@ import pytest
 
 from connector.sandbox.fixture import load_portal, snapshot
 from connector.sandbox.server import SandboxHTTPServer, SandboxOptions, serve_in_thread
-from tests.conftest import TEST_OPTIONS, MakeSandbox, RawResponse, build_sdk, raw_request
+from tests.conftest import TEST_OPTIONS, TOKEN, MakeSandbox, RawResponse, build_sdk, raw_request
 from tests.sandbox import nps_contact_properties, small_portal
 
 Raw = Callable[..., RawResponse]
@@ -266,7 +266,8 @@ class TestStateFile:
             **nps_contact_properties(),
             "tokens": [{"token": "reader", "scopes": ["crm.objects.contacts.read"]}],
         }
-        options = SandboxOptions(**{**TEST_OPTIONS, "state_file": state})
+        # A tokens list admits only its tokens and --token (issue 10), so the SDK's token is --token.
+        options = SandboxOptions(**{**TEST_OPTIONS, "state_file": state, "token": TOKEN})
         with serve_in_thread(fixture, options) as first:
             task_id = _write_some(build_sdk(first))
             raw_request(
