@@ -238,12 +238,38 @@ class ScoringSettings(_Section):
     survey_types: list[str] = Field(default_factory=lambda: ["NPS"])
     # Portals that run NPS as a custom survey: its submissions count whatever their survey type.
     survey_ids: list[str] = Field(default_factory=list)
+    # CSAT and CES answers, by survey type or survey id, like NPS.
+    csat_survey_types: list[str] = Field(default_factory=lambda: ["CSAT"])
+    csat_survey_ids: list[str] = Field(default_factory=list)
+    ces_survey_types: list[str] = Field(default_factory=lambda: ["CES"])
+    ces_survey_ids: list[str] = Field(default_factory=list)
+    # A portal that stores CSAT or CES differently maps its raw values onto HubSpot's scales
+    # (CSAT 0 unhappy / 1 neutral / 2 happy, CES 1-7); empty means HubSpot's own digits.
+    csat_values: dict[str, int] = Field(default_factory=dict)
+    ces_values: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("csat_values")
+    @classmethod
+    def _csat_scale(cls, value: dict[str, int]) -> dict[str, int]:
+        return _on_scale(value, 0, 2)
+
+    @field_validator("ces_values")
+    @classmethod
+    def _ces_scale(cls, value: dict[str, int]) -> dict[str, int]:
+        return _on_scale(value, 1, 7)
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> Self:
         if self.company_detractor_below > self.company_promoter_at:
             raise ValueError("company_detractor_below must not be above company_promoter_at")
         return self
+
+
+def _on_scale(mapping: dict[str, int], low: int, high: int) -> dict[str, int]:
+    bad = sorted(raw for raw, value in mapping.items() if not low <= value <= high)
+    if bad:
+        raise ValueError(f"values must be {low}-{high} (HubSpot's scale); not so for {', '.join(map(repr, bad))}")
+    return {raw.strip(): value for raw, value in mapping.items()}
 
 
 class TemplateOverride(_Section):
@@ -359,6 +385,21 @@ _COMPANY_FIELDS = (
     "company_trend",
     "company_last_response_date",
 )
+_CONTACT_SATISFACTION_FIELDS = (
+    "contact_csat_score",
+    "contact_csat_last_response_date",
+    "contact_ces_score",
+    "contact_ces_last_response_date",
+)
+_COMPANY_SATISFACTION_FIELDS = (
+    "company_csat_score",
+    "company_csat_responses",
+    "company_csat_margin_of_error",
+    "company_ces_average",
+    "company_ces_easy_share",
+    "company_ces_responses",
+)
+_ALL_FIELDS = (*_CONTACT_FIELDS, *_COMPANY_FIELDS, *_CONTACT_SATISFACTION_FIELDS, *_COMPANY_SATISFACTION_FIELDS)
 
 
 class PropertyNames(BaseModel):
@@ -386,7 +427,19 @@ class PropertyNames(BaseModel):
     company_trend: str = "nps_company_trend"
     company_last_response_date: str = "nps_company_last_response_date"
 
-    @field_validator("group", *_CONTACT_FIELDS, *_COMPANY_FIELDS)
+    contact_csat_score: str = "csat_score"
+    contact_csat_last_response_date: str = "csat_last_response_date"
+    contact_ces_score: str = "ces_score"
+    contact_ces_last_response_date: str = "ces_last_response_date"
+
+    company_csat_score: str = "csat_company_score"
+    company_csat_responses: str = "csat_company_responses"
+    company_csat_margin_of_error: str = "csat_company_margin_of_error"
+    company_ces_average: str = "ces_company_average"
+    company_ces_easy_share: str = "ces_company_easy_share"
+    company_ces_responses: str = "ces_company_responses"
+
+    @field_validator("group", *_ALL_FIELDS)
     @classmethod
     def _internal_name(cls, value: str) -> str:
         if not _NAME_RE.fullmatch(value):
@@ -406,7 +459,7 @@ class PropertyNames(BaseModel):
     @model_validator(mode="after")
     def _distinct(self) -> PropertyNames:
         seen: dict[str, str] = {}
-        for field in (*_CONTACT_FIELDS, *_COMPANY_FIELDS):
+        for field in _ALL_FIELDS:
             name = getattr(self, field)
             if name in seen:
                 raise ValueError(f"property name {name!r} is used for both {seen[name]} and {field}")
@@ -420,6 +473,22 @@ class PropertyNames(BaseModel):
     def company_properties(self) -> tuple[str, ...]:
         """The nine company property names, in definition order."""
         return tuple(getattr(self, field) for field in _COMPANY_FIELDS)
+
+    def contact_satisfaction_properties(self) -> tuple[str, ...]:
+        """The four contact CSAT/CES property names."""
+        return tuple(getattr(self, field) for field in _CONTACT_SATISFACTION_FIELDS)
+
+    def company_satisfaction_properties(self) -> tuple[str, ...]:
+        """The six company CSAT/CES property names."""
+        return tuple(getattr(self, field) for field in _COMPANY_SATISFACTION_FIELDS)
+
+    def all_contact_properties(self) -> tuple[str, ...]:
+        """Every contact property the connector writes (NPS, follow-up, CSAT, CES)."""
+        return (*self.contact_properties(), *self.contact_satisfaction_properties())
+
+    def all_company_properties(self) -> tuple[str, ...]:
+        """Every company property the connector writes (NPS, CSAT, CES)."""
+        return (*self.company_properties(), *self.company_satisfaction_properties())
 
 
 class _SourceError(ConfigError):

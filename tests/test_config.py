@@ -419,7 +419,8 @@ class TestUnknownKeys:
             load_settings(path, {})
         assert str(info.value) == (
             f"{path}: scoring.zzz: unknown key (valid keys of scoring: window_days, min_company_responses, "
-            "company_promoter_at, company_detractor_below, survey_types, survey_ids)"
+            "company_promoter_at, company_detractor_below, survey_types, survey_ids, csat_survey_types, "
+            "csat_survey_ids, ces_survey_types, ces_survey_ids, csat_values, ces_values)"
         )
 
     def test_unknown_section_without_close_match_lists_the_sections(self, tmp_path: Path) -> None:
@@ -442,3 +443,16 @@ class TestUnknownKeys:
         with pytest.raises(ConfigError) as info:
             load_settings(write(tmp_path, ""), {"NPS_HUBSPOT": f"access_token={TOKEN}"})
         assert str(info.value) == "NPS_HUBSPOT: hubspot: expected a JSON value"
+
+
+class TestSatisfactionScales:
+    def test_a_csat_mapping_off_the_scale_is_refused(self, tmp_path: Path) -> None:
+        """CSAT values map onto HubSpot's 0-2; a 3 is a configuration error naming the key."""
+        path = write(tmp_path, '[scoring]\ncsat_values = {"top" = 3, "ok" = 1}\n')
+        with pytest.raises(ConfigError, match=r"scoring\.csat_values: values must be 0-2 .*'top'"):
+            load_settings(path, {})
+
+    def test_a_ces_mapping_from_the_environment(self, tmp_path: Path) -> None:
+        """A CES mapping as JSON in NPS_SCORING__CES_VALUES, keys stripped."""
+        settings = load_settings(write(tmp_path, ""), {"NPS_SCORING__CES_VALUES": '{" easy ": 7, "hard": 1}'})
+        assert settings.scoring.ces_values == {"easy": 7, "hard": 1}

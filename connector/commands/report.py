@@ -42,7 +42,7 @@ def company_rows(ledger: Ledger, settings: Settings, as_of: datetime) -> list[di
 
 def columns(settings: Settings) -> list[str]:
     """The report's columns: company id, name, the nine company properties, open follow-ups."""
-    return ["company_id", "name", *settings.properties.company_properties(), "open_followups"]
+    return ["company_id", "name", *settings.properties.all_company_properties(), "open_followups"]
 
 
 def render(rows: list[dict[str, Any]], fmt: str, settings: Settings) -> str:

@@ -73,7 +73,7 @@ class PropertyDef:
 
 
 def property_definitions(names: PropertyNames) -> list[PropertyDef]:
-    """The 6 contact and 9 company properties the connector writes, in a stable order."""
+    """Every property the connector writes (NPS, follow-up, CSAT, CES), in a stable order."""
     group = names.group
 
     def contact(name: str, label: str, kind: ValueKind, description: str, **kw: Any) -> PropertyDef:
@@ -156,6 +156,38 @@ def property_definitions(names: PropertyNames) -> list[PropertyDef]:
             "datetime",
             "Latest answer among the company's voices in the window.",
         ),
+        contact(
+            names.contact_csat_score, "CSAT score", "number", "Latest CSAT answer (0 unhappy, 1 neutral, 2 happy)."
+        ),
+        contact(names.contact_csat_last_response_date, "CSAT last response date", "datetime", "Latest CSAT answer."),
+        contact(names.contact_ces_score, "CES score", "number", "Latest CES answer (1-7, 7 easiest)."),
+        contact(names.contact_ces_last_response_date, "CES last response date", "datetime", "Latest CES answer."),
+        company(
+            names.company_csat_score,
+            "Company CSAT",
+            "number",
+            "Share of happy CSAT voices over the window (%, one voice per contact); one decimal.",
+        ),
+        company(names.company_csat_responses, "Company CSAT responses", "number", "CSAT voices in the window."),
+        company(
+            names.company_csat_margin_of_error,
+            "Company CSAT margin of error",
+            "number",
+            "95% adjusted-Wald half-width of the CSAT share, in percentage points; one decimal.",
+        ),
+        company(
+            names.company_ces_average,
+            "Company CES average",
+            "number",
+            "Mean customer effort (1-7) over the window, one voice per contact; one decimal.",
+        ),
+        company(
+            names.company_ces_easy_share,
+            "Company CES easy share",
+            "number",
+            "Share of CES voices answering 6-7 (easy), in %; one decimal.",
+        ),
+        company(names.company_ces_responses, "Company CES responses", "number", "CES voices in the window."),
     ]
 
 

@@ -16,6 +16,12 @@ def id_order(record_id: str) -> tuple[int, int, str]:
     return (1, 0, record_id)
 
 
+def is_later(t: int, sid: str, held_t: int, held_sid: str) -> bool:
+    """Whether an answer at time `t` with submission id `sid` is later than the one held (time, then id)."""
+    # The id order only on a tie of times: ties are rare, and id_order builds a tuple.
+    return t > held_t or (t == held_t and id_order(sid) > id_order(held_sid))
+
+
 def resolve_alias(contact_id: str, aliases: Mapping[str, str]) -> str:
     """Follow merged-contact aliases (old id -> survivor) to the surviving contact; a cycle stops it."""
     seen = {contact_id}

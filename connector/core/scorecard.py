@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connector.config import PropertyNames, ScoringSettings
-from connector.core.records import id_order, resolve_alias
+from connector.core.records import is_later, resolve_alias
+from connector.core.satisfaction import SatisfactionTally, satisfaction_company_values
 from connector.core.scoring import (
     CompanyScore,
     ContactScore,
@@ -28,8 +29,17 @@ from connector.model import AnswerRow, ContactRow, FollowupStatus
 
 
 def is_nps_answer(answer: AnswerRow, survey_types: Collection[str], survey_ids: Collection[str]) -> bool:
-    """Whether an answer is an NPS answer: a configured survey type, or a configured survey id."""
+    """Whether an answer belongs to these surveys: one of the survey types, or one of the survey ids."""
     return answer.survey_type in survey_types or (bool(answer.survey_id) and answer.survey_id in survey_ids)
+
+
+def is_scored_answer(answer: AnswerRow, scoring: ScoringSettings) -> bool:
+    """Whether an answer feeds a score: NPS, CSAT or CES, by survey type or configured survey id."""
+    return (
+        is_nps_answer(answer, scoring.survey_types, scoring.survey_ids)
+        or is_nps_answer(answer, scoring.csat_survey_types, scoring.csat_survey_ids)
+        or is_nps_answer(answer, scoring.ces_survey_types, scoring.ces_survey_ids)
+    )
 
 
 def resolve_answers(answers: Iterable[AnswerRow], aliases: Mapping[str, str]) -> list[AnswerRow]:
@@ -64,6 +74,7 @@ class Scorecard:
     invalid: list[str] = field(default_factory=list)  # submission ids of invalid NPS values
     anonymous: int = 0
     orphaned: int = 0  # answers whose contact is deleted or unknown
+    invalid_satisfaction: int = 0  # CSAT/CES answers off their scale
 
 
 def score_row(answer: AnswerRow) -> ScoreRow:
@@ -121,8 +132,15 @@ def score_rows(
     parsed: dict[str | None, int | None] = {}  # a portal has few distinct raw values
     # contact id -> [latest t, sid, score, count in window, window t, sid, score, before t, sid, score]
     state: dict[str, list[Any]] = {}
+    satisfaction = SatisfactionTally(scoring, now_us, start_us)
     for sid, cid, survey_type, survey_id, raw, submitted_ms in rows:
         if survey_type not in types and not (survey_id and survey_id in ids):
+            metric = satisfaction.metric(survey_type, survey_id)
+            if metric is not None and cid is not None and (value := satisfaction.value(metric, raw)) is not None:
+                cid = resolve_alias(cid, aliases) if cid in aliases else cid
+                contact = contacts.get(cid)
+                if contact is not None and contact.exists:
+                    satisfaction.add(metric, cid, submitted_ms * 1000, sid, value)
             continue
         if raw in parsed:
             score = parsed[raw]
@@ -146,13 +164,13 @@ def score_rows(
         t = submitted_ms * 1000
         if t > now_us:
             continue  # after as-of: ignored, but its company is still scored (and cleared)
-        if _later(t, sid, st[0], st[1]):
+        if is_later(t, sid, st[0], st[1]):
             st[0], st[1], st[2] = t, sid, score
         if t > start_us:
             st[3] += 1
-            if _later(t, sid, st[4], st[5]):
+            if is_later(t, sid, st[4], st[5]):
                 st[4], st[5], st[6] = t, sid, score
-        elif t > prev_us and _later(t, sid, st[7], st[8]):
+        elif t > prev_us and is_later(t, sid, st[7], st[8]):
             st[7], st[8], st[9] = t, sid, score
 
     now: dict[str, list[int]] = {}
@@ -178,10 +196,13 @@ def score_rows(
             back = before.setdefault(company_id, [0, 0, 0, _NONE])
             back[_CATEGORY_INDEX[st[9]]] += 1
 
+    satisfaction.contact_values(names, card.contact_values)
+    felt = satisfaction.company_tallies(contacts)
+    felt_values: dict[tuple[int, ...], dict[str, str]] = {}
     # The exact arithmetic depends only on the six counts, and companies share few distinct ones:
     # do it once per distinct tally, then stamp each company's own last response date.
     exact: dict[tuple[int, ...], tuple[CompanyScore | None, dict[str, str]]] = {}
-    for company_id in set(now) | set(known_companies):
+    for company_id in set(now) | set(felt) | set(known_companies):
         counts = now.get(company_id) or [0, 0, 0, _NONE]
         back = before.get(company_id) or [0, 0, 0, _NONE]
         key = (*counts[:3], *back[:3])
@@ -200,14 +221,14 @@ def score_rows(
             last = _EPOCH + counts[3] * _US
             company = dataclasses.replace(company, last_response_at=last)
             values[names.company_last_response_date] = format_datetime(last)
+        tally = tuple(felt.get(company_id) or (0, 0, 0, 0, 0))
+        if tally not in felt_values:
+            felt_values[tally] = satisfaction_company_values(tally, scoring.min_company_responses, names)
+        values.update(felt_values[tally])
         card.company_scores[company_id] = company
         card.company_values[company_id] = values
+    card.invalid_satisfaction = satisfaction.invalid
     return card
-
-
-def _later(t: int, sid: str, held_t: int, held_sid: str) -> bool:
-    # "Later answer": by time, then by submission id (the id order only on a tie: it is rare).
-    return t > held_t or (t == held_t and id_order(sid) > id_order(held_sid))
 
 
 def _tally(counts: list[int] | None) -> Tally:

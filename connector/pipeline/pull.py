@@ -80,9 +80,11 @@ class ContactRefresh:
 
 
 def survey_groups(scoring: ScoringSettings) -> list[list[dict[str, Any]]]:
-    """Search filter groups selecting NPS answers (EQ matches enumeration and string properties alike)."""
-    groups = [[{"propertyName": "hs_survey_type", "operator": "EQ", "value": t}] for t in scoring.survey_types]
-    groups += [[{"propertyName": "hs_survey_id", "operator": "EQ", "value": s}] for s in scoring.survey_ids]
+    """Search filter groups selecting NPS, CSAT and CES answers (EQ matches enumerations and strings alike)."""
+    types = dict.fromkeys([*scoring.survey_types, *scoring.csat_survey_types, *scoring.ces_survey_types])
+    ids = dict.fromkeys([*scoring.survey_ids, *scoring.csat_survey_ids, *scoring.ces_survey_ids])
+    groups = [[{"propertyName": "hs_survey_type", "operator": "EQ", "value": t}] for t in types]
+    groups += [[{"propertyName": "hs_survey_id", "operator": "EQ", "value": s}] for s in ids]
     # With more groups than HubSpot allows, pull everything modified and filter locally.
     return groups if 0 < len(groups) <= SEARCH_FILTER_GROUPS else [[]]
 
@@ -292,7 +294,7 @@ class Puller:
         return refresh
 
     def _read_contacts(self, wanted: list[str], refresh: ContactRefresh) -> None:
-        ours = self.names.contact_properties()
+        ours = self.names.all_contact_properties()
         result = self.client.batch_read("contacts", wanted, [*CONTACT_PROPS, *ours])
         refresh.missing.extend(result.missing)
         records = {r.id: r for r in result.records}
@@ -327,7 +329,7 @@ class Puller:
 
     def companies(self, ids: Iterable[str]) -> tuple[dict[str, CompanyRow], dict[str, dict[str, str | None]]]:
         """Batch-read companies: ledger rows and our properties as HubSpot holds them."""
-        ours = self.names.company_properties()
+        ours = self.names.all_company_properties()
         result = self.client.batch_read("companies", list(dict.fromkeys(ids)), [*COMPANY_PROPS, *ours])
         rows, current = {}, {}
         for rec in result.records:

@@ -16,7 +16,7 @@ from connector.config import Settings
 from connector.core.at_risk import company_risks
 from connector.core.diff import ValuePlan, plan_values
 from connector.core.properties import property_kinds
-from connector.core.scorecard import Scorecard, build_scorecard, is_nps_answer, resolve_answers
+from connector.core.scorecard import Scorecard, build_scorecard, is_scored_answer, resolve_answers
 from connector.core.values import to_ms
 from connector.hubspot import HubSpotClient, RecordFailure
 from connector.ledger import Ledger
@@ -123,7 +123,6 @@ class SyncRun:
         self.progress = Progress(log)
         self.puller = Puller(client, settings.properties, log, self.progress)
         self.kinds = property_kinds(settings.properties)
-        self._nps_surveys = (settings.scoring.survey_types, settings.scoring.survey_ids)
 
     def execute(self, opts: RunOptions) -> RunReport:
         """Run once under the ledger lock; raises ConnectorError subclasses on fatal errors."""
@@ -169,7 +168,7 @@ class SyncRun:
 
         answers = self.ledger.answers()
         aliases = self.ledger.aliases()
-        answering = {a.contact_id for a in resolve_answers(answers, aliases) if a.contact_id and self._is_nps(a)}
+        answering = {a.contact_id for a in resolve_answers(answers, aliases) if a.contact_id and self._is_scored(a)}
         refresh = self.puller.contacts(answering)
         self._store_contacts(refresh)
         contacts = self.ledger.contacts()
@@ -218,7 +217,9 @@ class SyncRun:
         # died between storing answers and reading their contacts).
         new_ids = {r.submission_id for r in new_rows}
         to_refresh = {a.contact_id for a in answers if a.contact_id and a.submission_id in new_ids} | touched
-        to_refresh |= {a.contact_id for a in answers if a.contact_id and self._is_nps(a) and a.contact_id not in seen}
+        to_refresh |= {
+            a.contact_id for a in answers if a.contact_id and self._is_scored(a) and a.contact_id not in seen
+        }
         if to_refresh:
             refresh = self.puller.contacts(to_refresh)
             self._store_contacts(refresh)
@@ -242,8 +243,8 @@ class SyncRun:
             submissions_cursor=max_modified if max_modified is not None and max_modified > cursor_ms else None,
         )
 
-    def _is_nps(self, answer: AnswerRow) -> bool:
-        return is_nps_answer(answer, *self._nps_surveys)
+    def _is_scored(self, answer: AnswerRow) -> bool:
+        return is_scored_answer(answer, self.settings.scoring)
 
     def _store_contacts(self, refresh: ContactRefresh) -> None:
         with self.ledger.transaction():

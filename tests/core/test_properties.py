@@ -86,9 +86,25 @@ class TestPropertyNames:
 
 class TestPropertyDefinitions:
     def test_six_contact_and_nine_company_properties(self) -> None:
-        """The connector defines exactly the contract's 6 contact and 9 company properties."""
-        assert [d.name for d in DEFS if d.object_type == "contacts"] == list(NAMES.contact_properties())
-        assert [d.name for d in DEFS if d.object_type == "companies"] == list(NAMES.company_properties())
+        """The contract's 6 contact and 9 company NPS properties, then 4 and 6 for CSAT and CES."""
+        assert [d.name for d in DEFS if d.object_type == "contacts"] == list(NAMES.all_contact_properties())
+        assert [d.name for d in DEFS if d.object_type == "companies"] == list(NAMES.all_company_properties())
+        assert len(NAMES.contact_properties()) == 6
+        assert len(NAMES.company_properties()) == 9
+        assert NAMES.contact_satisfaction_properties() == (
+            "csat_score",
+            "csat_last_response_date",
+            "ces_score",
+            "ces_last_response_date",
+        )
+        assert NAMES.company_satisfaction_properties() == (
+            "csat_company_score",
+            "csat_company_responses",
+            "csat_company_margin_of_error",
+            "ces_company_average",
+            "ces_company_easy_share",
+            "ces_company_responses",
+        )
 
     def test_every_property_is_in_the_group_with_label_and_description(self) -> None:
         """All properties live in the connector's group and say what they hold."""

@@ -45,6 +45,18 @@ def _margin(p: int, d: int, n: int) -> str:
     return _round1(Fraction(tenths, 10)) if tenths else "0"
 
 
+def _agresti_coull(happy: int, n: int) -> str:
+    """The CSAT margin: z = 1.96, n' = n + z², p' = (happy + z²/2) / n', 100 z sqrt(p'(1-p')/n')."""
+    z2 = Fraction(196, 100) ** 2
+    n_adj = n + z2
+    p = (happy + z2 / 2) / n_adj
+    square = 100**2 * z2 * p * (1 - p) / n_adj
+    tenths = 0
+    while Fraction(2 * tenths + 1, 20) ** 2 <= square:
+        tenths += 1
+    return _round1(Fraction(tenths, 10)) if tenths else "0"
+
+
 def reference(
     answers: list[AnswerRow], contacts: dict[str, ContactRow], window_days: int, minimum: int
 ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
@@ -98,16 +110,65 @@ def reference(
         cats = [category(score(a)) for a in vs]
         return Fraction(100 * (cats.count("promoter") - cats.count("detractor")), len(vs))
 
+    felt: dict[str, list[AnswerRow]] = {"CSAT": [], "CES": []}
+    for a in answers:
+        text = (a.raw_value or "").strip()
+        low, high = (0, 2) if a.survey_type == "CSAT" else (1, 7)
+        if (
+            a.survey_type in felt
+            and text.isascii()
+            and text.isdigit()
+            and low <= int(text) <= high
+            and a.contact_id in contacts
+            and contacts[a.contact_id].exists
+        ):
+            felt[a.survey_type].append(a)
+    for kind, score_name, date_name in (
+        ("CSAT", NAMES.contact_csat_score, NAMES.contact_csat_last_response_date),
+        ("CES", NAMES.contact_ces_score, NAMES.contact_ces_last_response_date),
+    ):
+        for cid in {a.contact_id for a in felt[kind] if a.contact_id}:
+            mine = [a for a in felt[kind] if a.contact_id == cid and a.submitted_at <= AS_OF]
+            if mine:
+                latest = max(mine, key=key)
+                people.setdefault(cid, {}).update(
+                    {score_name: str(int((latest.raw_value or "").strip())), date_name: _iso(latest.submitted_at)}
+                )
+
+    def felt_voices(kind: str, company: str) -> list[int]:
+        inside = [
+            a
+            for a in felt[kind]
+            if contacts[a.contact_id or ""].company_id == company and AS_OF - window < a.submitted_at <= AS_OF
+        ]
+        latest: dict[str, AnswerRow] = {}
+        for a in sorted(inside, key=key):
+            latest[a.contact_id or ""] = a
+        return [int((a.raw_value or "").strip()) for a in latest.values()]
+
     firms: dict[str, dict[str, str]] = {}
-    for company in {contacts[a.contact_id or ""].company_id for a in valid} - {None}:
+    every = valid + felt["CSAT"] + felt["CES"]
+    for company in {contacts[a.contact_id or ""].company_id for a in every} - {None}:
         assert company is not None
+        firms[company] = dict.fromkeys(NAMES.all_company_properties(), "")
+        csat, ces = felt_voices("CSAT", company), felt_voices("CES", company)
+        if len(csat) >= minimum:
+            happy = sum(1 for v in csat if v == 2)
+            firms[company][NAMES.company_csat_score] = _round1(Fraction(100 * happy, len(csat)))
+            firms[company][NAMES.company_csat_responses] = str(len(csat))
+            firms[company][NAMES.company_csat_margin_of_error] = _agresti_coull(happy, len(csat))
+        if len(ces) >= minimum:
+            firms[company][NAMES.company_ces_average] = _round1(Fraction(sum(ces), len(ces)))
+            firms[company][NAMES.company_ces_easy_share] = _round1(
+                Fraction(100 * sum(1 for v in ces if v >= 6), len(ces))
+            )
+            firms[company][NAMES.company_ces_responses] = str(len(ces))
         now, before = voices(company, AS_OF), voices(company, AS_OF - window)
         if len(now) < minimum:
-            firms[company] = dict.fromkeys(NAMES.company_properties(), "")
             continue
         cats = [category(score(a)) for a in now]
         value = nps(now)
-        firms[company] = {
+        firms[company] |= {
             NAMES.company_score: _round1(value),
             NAMES.company_category: "promoter" if value >= 30 else "detractor" if value < 0 else "passive",
             NAMES.company_responses: str(len(now)),
@@ -121,7 +182,7 @@ def reference(
     return people, firms
 
 
-RAW = st.sampled_from(["0", "3", "6", "7", "8", "9", "10", " 9 ", "007", "11", "x", "", "-1", "²"])
+RAW = st.sampled_from(["0", "1", "2", "3", "6", "7", "8", "9", "10", " 9 ", "007", "11", "x", "", "-1", "²"])
 ANSWER = st.tuples(
     st.integers(0, 7),  # contact
     RAW,
@@ -131,7 +192,7 @@ ANSWER = st.tuples(
         st.sampled_from([0, 29, 30, 31, 59, 60, 61, 89, 90, 91, 179, 180, 181, 364, 365, 366, 729, 730, 731]),
     ),
     st.integers(0, 3),  # hour: several answers share a time
-    st.sampled_from(["NPS", "NPS", "NPS", "CSAT"]),
+    st.sampled_from(["NPS", "NPS", "NPS", "CSAT", "CES", "OTHER"]),
 )
 
 

@@ -149,3 +149,84 @@ def expected(
             "nps_company_last_response_date": _stamp(last),
         }
     return {"contacts": out_contacts, "companies": out_companies}
+
+
+def expected_satisfaction(
+    fixture: dict[str, Any], as_of: datetime, window_days: int = 365, min_responses: int = 1
+) -> dict[str, Any]:
+    """Expected CSAT and CES property values, from HubSpot's scales (CSAT 0-2, CES 1-7), plainly."""
+    merged = {m["from"]: m["into"] for m in fixture.get("merges", [])}
+    contacts = {c["id"]: c for c in fixture["contacts"]}
+    scales = {"CSAT": (0, 2), "CES": (1, 7)}
+
+    def survivor(cid: str) -> str:
+        while cid in merged:
+            cid = merged[cid]
+        return cid
+
+    answers: dict[str, dict[str, list[tuple[datetime, int, int]]]] = {"CSAT": {}, "CES": {}}
+    for sub in fixture["feedback_submissions"]:
+        props = sub["properties"]
+        kind = props.get("hs_survey_type")
+        if kind not in scales or not sub.get("contact_id"):
+            continue
+        raw = (props.get("hs_value") or "").strip() if isinstance(props.get("hs_value"), str) else ""
+        if not raw or not all(c in "0123456789" for c in raw):
+            continue
+        value = int(raw)
+        low, high = scales[kind]
+        if not low <= value <= high:
+            continue
+        cid = survivor(sub["contact_id"])
+        if contacts[cid].get("archived"):
+            continue
+        answers[kind].setdefault(cid, []).append((_time(props["hs_submission_timestamp"]), int(sub["id"]), value))
+
+    window = timedelta(days=window_days)
+    people: dict[str, dict[str, str]] = {}
+    voices: dict[str, dict[str, list[int]]] = {"CSAT": {}, "CES": {}}
+    for kind, prefix in (("CSAT", "csat"), ("CES", "ces")):
+        for cid, items in answers[kind].items():
+            upto = sorted(a for a in items if a[0] <= as_of)
+            if upto:
+                people.setdefault(cid, {})[f"{prefix}_score"] = str(upto[-1][2])
+                people[cid][f"{prefix}_last_response_date"] = _stamp(upto[-1][0])
+            inside = sorted(a for a in items if as_of - window < a[0] <= as_of)
+            company = next(
+                (str(link["id"]) for link in contacts[cid].get("companies", []) if link.get("primary")), None
+            )
+            if company:
+                voices[kind].setdefault(company, [])
+                if inside:
+                    voices[kind][company].append(inside[-1][2])
+
+    firms: dict[str, dict[str, str]] = {}
+    for company in set(voices["CSAT"]) | set(voices["CES"]):
+        values = dict.fromkeys(
+            (
+                "csat_company_score",
+                "csat_company_responses",
+                "csat_company_margin_of_error",
+                "ces_company_average",
+                "ces_company_easy_share",
+                "ces_company_responses",
+            ),
+            "",
+        )
+        csat = voices["CSAT"].get(company, [])
+        if csat and len(csat) >= min_responses:
+            n, happy = len(csat), sum(1 for v in csat if v == 2)
+            z = Decimal("1.96")
+            n_adj = n + z * z
+            p = (happy + z * z / 2) / n_adj
+            margin = 100 * z * (p * (1 - p) / n_adj).sqrt()
+            values["csat_company_score"] = _num(_round1(Fraction(100 * happy, n)))
+            values["csat_company_responses"] = str(n)
+            values["csat_company_margin_of_error"] = _num(margin.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        ces = voices["CES"].get(company, [])
+        if ces and len(ces) >= min_responses:
+            values["ces_company_average"] = _num(_round1(Fraction(sum(ces), len(ces))))
+            values["ces_company_easy_share"] = _num(_round1(Fraction(100 * sum(1 for v in ces if v >= 6), len(ces))))
+            values["ces_company_responses"] = str(len(ces))
+        firms[company] = values
+    return {"contacts": people, "companies": firms}

@@ -13,7 +13,7 @@ from connector.ledger import Ledger
 from connector.sandbox.demo import generate_portal
 from tests.conftest import build_sdk
 from tests.integration.conftest import SECRET, Portal
-from tests.integration.oracle import expected
+from tests.integration.oracle import expected, expected_satisfaction
 from tests.integration.test_sync_e2e import AS_OF, NO_TASKS, _same
 
 SMALL = generate_portal(400, seed=3, now=AS_OF)
@@ -25,7 +25,7 @@ class TestSetup:
         portal: Portal = make_portal(SMALL)
         first, second = portal.cli("setup"), portal.cli("setup")
         assert first.exit_code == 0
-        assert "15 properties created" in first.output
+        assert "25 properties created" in first.output
         assert second.exit_code == 0
         assert "0 properties created" in second.output
 
@@ -101,6 +101,9 @@ class TestReport:
         assert portal.cli("setup").exit_code == 0
         assert portal.cli("backfill", "--as-of", AS_OF.isoformat()).exit_code == 0
         want = expected(SMALL, AS_OF)["companies"]
+        # Companies with CSAT or CES voices only are reported too (their NPS columns empty).
+        for company_id, values in expected_satisfaction(SMALL, AS_OF)["companies"].items():
+            want.setdefault(company_id, {}).update(values)
         as_json = portal.cli("report", "--format", "json", "--as-of", AS_OF.isoformat())
         rows = {r["company_id"]: r for r in json.loads(as_json.stdout)}
         assert set(rows) == set(want)
@@ -211,6 +214,9 @@ class TestPullAndPush:
         later = AS_OF + timedelta(days=60)
         want_later = expected(SMALL, later)["companies"]
         want_now = expected(SMALL, AS_OF)["companies"]
+        for want, moment in ((want_later, later), (want_now, AS_OF)):
+            for company_id, values in expected_satisfaction(SMALL, moment)["companies"].items():
+                want.setdefault(company_id, {}).update(values)
         changing = sorted(c for c in want_later if want_later[c] != want_now.get(c))
         assert len(changing) >= 2
         victim = changing[0]

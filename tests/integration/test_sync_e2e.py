@@ -14,7 +14,7 @@ import pytest
 
 from connector.sandbox.demo import generate_portal
 from tests.integration.conftest import Portal
-from tests.integration.oracle import expected
+from tests.integration.oracle import expected, expected_satisfaction
 
 AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 NO_TASKS = "[followup]\nenabled = false\n"
@@ -29,6 +29,16 @@ COMPANY_PROPS = (
     "nps_company_margin_of_error",
     "nps_company_trend",
     "nps_company_last_response_date",
+)
+
+CONTACT_FELT = ("csat_score", "csat_last_response_date", "ces_score", "ces_last_response_date")
+COMPANY_FELT = (
+    "csat_company_score",
+    "csat_company_responses",
+    "csat_company_margin_of_error",
+    "ces_company_average",
+    "ces_company_easy_share",
+    "ces_company_responses",
 )
 
 
@@ -89,6 +99,20 @@ class TestBackfill:
         assert _mismatches(view["companies"], want["companies"], COMPANY_PROPS) == []
         assert len(want["contacts"]) > 300
         assert len(want["companies"]) > 100
+
+    def test_backfill_writes_csat_and_ces_as_computed_independently(
+        self, backfilled: Portal, fixture: dict[str, Any]
+    ) -> None:
+        """CSAT (% happy, margin) and CES (mean effort, % easy) per contact and company, on HubSpot's scales."""
+        want = expected_satisfaction(fixture, AS_OF)
+        held = {
+            t: {i: {p: r.get(p, "") for p in props} for i, r in backfilled.properties(t).items()}
+            for t, props in (("contacts", CONTACT_FELT), ("companies", COMPANY_FELT))
+        }
+        assert _mismatches(held["contacts"], want["contacts"], CONTACT_FELT) == []
+        assert _mismatches(held["companies"], want["companies"], COMPANY_FELT) == []
+        assert sum(1 for v in want["contacts"].values() if v.get("csat_score")) > 50
+        assert sum(1 for v in want["companies"].values() if v["ces_company_responses"]) > 20
 
     def test_second_backfill_writes_nothing(self, backfilled: Portal) -> None:
         """A backfill over an unchanged portal finds no drift and sends no update."""
@@ -169,6 +193,12 @@ class TestIncremental:
         """When answers leave the window, only records whose written values change are touched."""
         later = AS_OF + timedelta(days=45)
         want_now, want_later = expected(fixture, AS_OF), expected(fixture, later)
+        # CSAT and CES move with the window too: a record changes when any of its values does.
+        felt_now, felt_later = expected_satisfaction(fixture, AS_OF), expected_satisfaction(fixture, later)
+        for want, felt in ((want_now, felt_now), (want_later, felt_later)):
+            for object_type in ("contacts", "companies"):
+                for rid, values in felt[object_type].items():
+                    want[object_type].setdefault(rid, {}).update(values)
         modified_before = {
             t: {i: r.get(m) for i, r in backfilled.properties(t).items()}
             for t, m in (("contacts", "lastmodifieddate"), ("companies", "hs_lastmodifieddate"))
@@ -179,8 +209,8 @@ class TestIncremental:
         assert _mismatches(view["contacts"], want_later["contacts"], CONTACT_PROPS) == []
         assert _mismatches(view["companies"], want_later["companies"], COMPANY_PROPS) == []
         for object_type, props, modified in (
-            ("contacts", CONTACT_PROPS, "lastmodifieddate"),
-            ("companies", COMPANY_PROPS, "hs_lastmodifieddate"),
+            ("contacts", (*CONTACT_PROPS, *CONTACT_FELT), "lastmodifieddate"),
+            ("companies", (*COMPANY_PROPS, *COMPANY_FELT), "hs_lastmodifieddate"),
         ):
             should_change = {
                 rid
