@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from connector.commands.preflight import preflight
+from connector.commands.progress_bar import terminal_display
 from connector.commands.runtime import Runtime
 from connector.commands.stop import StopSignal
 from connector.errors import Interrupted
@@ -34,7 +35,8 @@ def run_once(
         try:
             if not dry_run:
                 _arm_preflight(rt, client, ledger, mode)
-            report = SyncRun(rt.settings, client, ledger, rt.log).execute(opts)
+            display = terminal_display(rt.settings.log.format)
+            report = SyncRun(rt.settings, client, ledger, rt.log, display=display).execute(opts)
         except Interrupted as exc:
             rt.log.warning("run.interrupted", **_interrupted_counts(exc, mode, client, ledger, started))
             raise

@@ -22,7 +22,7 @@ from connector.hubspot import HubSpotClient, RecordFailure
 from connector.ledger import Ledger
 from connector.model import AnswerRow, CompanyRow, ContactRow
 from connector.pipeline.followup import FollowupResult, FollowupRunner
-from connector.pipeline.progress import Progress
+from connector.pipeline.progress import Display, Progress
 from connector.pipeline.pull import ContactRefresh, Puller, answer_row, modified_ms, survey_groups
 from connector.pipeline.push import Pusher, PushResult
 
@@ -115,12 +115,14 @@ class RunReport:
 class SyncRun:
     """Runs `sync` or `backfill` against one portal and one ledger."""
 
-    def __init__(self, settings: Settings, client: HubSpotClient, ledger: Ledger, log: Any) -> None:
+    def __init__(
+        self, settings: Settings, client: HubSpotClient, ledger: Ledger, log: Any, display: Display | None = None
+    ) -> None:
         self.settings = settings
         self.client = client
         self.ledger = ledger
         self.log = log
-        self.progress = Progress(log)
+        self.progress = Progress(log, display=display)
         self.puller = Puller(client, settings.properties, log, self.progress)
         self.kinds = property_kinds(settings.properties)
 
