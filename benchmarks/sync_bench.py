@@ -110,7 +110,9 @@ def _minimum(phase: str, s: dict[str, Any], nps: int) -> tuple[int, str]:
     return 31, "fresh portal: 2 group lists + 2 group creates + 2 property lists + 25 property creates"
 
 
-def _phase(url: str, config: Path, name: str, cmd: list[str], rate: float, nps: int) -> dict[str, Any]:
+def _phase(
+    url: str, config: Path, name: str, cmd: list[str], rate: float, nps: int, search_rate: float = SEARCH_PER_S
+) -> dict[str, Any]:
     before = _call(url, "/_sandbox/stats")
     code, wall, rss, summary = _run(config, cmd)
     after = _call(url, "/_sandbox/stats")
@@ -120,7 +122,7 @@ def _phase(url: str, config: Path, name: str, cmd: list[str], rate: float, nps: 
             routes[_short(key)] = routes.get(_short(key), 0) + value - before["by_route"].get(key, 0)
     calls = after["calls"] - before["calls"]
     searches = routes.get("search", 0)
-    floor = max((calls - searches) / (rate / 10), searches / SEARCH_PER_S)
+    floor = max((calls - searches) / (rate / 10), searches / search_rate)
     minimum, formula = _minimum(name.split(",")[0], summary, nps)
     return {
         "phase": name,
@@ -156,9 +158,9 @@ def bench(size: int, rate: int, time_scale: float) -> list[dict[str, Any]]:
         # The submissions that feed a score (NPS, CSAT, CES): what the backfill must read.
         scored = ("NPS", "CSAT", "CES")
         nps = sum(1 for s in snapshot["feedback_submissions"] if s["properties"].get("hs_survey_type") in scored)
-        phases = [_phase(url, config, "setup", ["setup"], scaled, nps)]
-        phases.append(_phase(url, config, "backfill", ["backfill"], scaled, nps))
-        phases.append(_phase(url, config, "sync, quiet", ["sync"], scaled, nps))
+        phases = [_phase(url, config, "setup", ["setup"], scaled, nps, SEARCH_PER_S * time_scale)]
+        phases.append(_phase(url, config, "backfill", ["backfill"], scaled, nps, SEARCH_PER_S * time_scale))
+        phases.append(_phase(url, config, "sync, quiet", ["sync"], scaled, nps, SEARCH_PER_S * time_scale))
         contacts = [c["id"] for c in snapshot["contacts"] if not c.get("archived")][: max(1, size // 100)]
         fresh = [
             {
@@ -172,7 +174,7 @@ def bench(size: int, rate: int, time_scale: float) -> list[dict[str, Any]]:
             for i in range(max(1, size // 100))
         ]
         _call(url, "/_sandbox/feedback_submissions", {"feedback_submissions": fresh})
-        phases.append(_phase(url, config, f"sync, {len(fresh)} new", ["sync"], scaled, nps))
+        phases.append(_phase(url, config, f"sync, {len(fresh)} new", ["sync"], scaled, nps, SEARCH_PER_S * time_scale))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
