@@ -348,6 +348,24 @@ class SyncSettings(_Section):
     lookback_minutes: int = Field(default=10, ge=0)
 
 
+class ReportSettings(_Section):
+    """The `[report]` section: benchmark lines, the follow-up target and the trend's length."""
+
+    # Integron, "Customer Experience in B2B Netherlands 2024": B2B and ICT NPS benchmarks.
+    benchmarks: dict[str, float] = Field(
+        default_factory=lambda: {
+            "B2B average": 29.0,
+            "B2B top performers": 46.0,
+            "B2B best in class": 71.0,
+            "ICT average": 6.0,
+            "ICT best in class": 31.0,
+        }
+    )
+    # Bain (via SurveyGauge): each 24 h of delay roughly halves the chance of recovering a detractor.
+    followup_target_hours: float = Field(default=48, gt=0)
+    trend_months: int = Field(default=12, ge=1, le=120)
+
+
 class LogSettings(_Section):
     """The `[log]` section: level and output format (auto = console on a TTY, else JSON)."""
 
@@ -606,6 +624,7 @@ class Settings(BaseSettings):
     followup: FollowupSettings = FollowupSettings()
     sync: SyncSettings = SyncSettings()
     log: LogSettings = LogSettings()
+    report: ReportSettings = ReportSettings()
     properties: PropertyNames = PropertyNames()
 
     @classmethod

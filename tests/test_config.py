@@ -429,7 +429,7 @@ class TestUnknownKeys:
             load_settings(write(tmp_path, ""), {"NPS_ZZZZ__KEY": "1"})
         assert str(info.value) == (
             "NPS_ZZZZ__KEY: zzzz: unknown section (valid sections: hubspot, ledger, scoring, followup, sync, log, "
-            "properties)"
+            "report, properties)"
         )
 
     def test_empty_key_in_variable_name(self, tmp_path: Path) -> None:

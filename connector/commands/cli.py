@@ -232,18 +232,33 @@ def report(
         Path | None, typer.Option(metavar="FILE", help="Write to this file instead of stdout (its folder must exist).")
     ] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="WHEN", help=f"Fix 'now' ({WHEN}).")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", metavar="PROPERTY", help="Segment by this company property (its value now, from HubSpot)."
+        ),
+    ] = None,
+    trend: Annotated[bool, typer.Option("--trend", help="The monthly series of the rolling-window NPS.")] = False,
+    closed_loop: Annotated[
+        bool, typer.Option("--closed-loop", help="Detractor follow-ups: completed, on time, median time, overdue.")
+    ] = False,
 ) -> None:
-    """Per-company scores from the ledger."""
-    from connector.commands.report import check_format, check_output, write_report
+    """Per-company scores from the ledger; or segments, the monthly trend and closed-loop figures."""
+    from connector.commands.report import Views, check_format, check_output, check_views, write_insights, write_report
     from connector.commands.runtime import check_as_of, parse_as_of
 
+    views = Views(by=by, trend=trend, closed_loop=closed_loop)
     check_format(fmt)
+    check_views(views, fmt)
     check_output(output)
     moment = parse_as_of(as_of)
     rt = _runtime(ctx)
     check_as_of(moment, writes=False, window_days=rt.settings.scoring.window_days)
     with rt.ledger() as ledger:
-        write_report(ledger, rt.settings, fmt, output, moment)
+        if views.any:
+            write_insights(ledger, rt.settings, fmt, output, moment, views, rt.client)
+        else:
+            write_report(ledger, rt.settings, fmt, output, moment)
 
 
 @app.command(cls=_Command)

@@ -1,4 +1,4 @@
-"""`report`: per-company scores from the ledger as a table, CSV or JSON."""
+"""`report`: per-company scores from the ledger, or segments, monthly trend and closed-loop figures."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,9 +18,20 @@ from rich.console import Console
 from rich.table import Table
 
 from connector.config import Settings
+from connector.core.insights import (
+    FollowupTask,
+    closed_loop,
+    contact_voices,
+    monthly_trend,
+    segment_figures,
+    segment_row,
+)
 from connector.core.properties import property_kinds
+from connector.core.records import id_order
 from connector.core.scorecard import build_scorecard, resolve_answers
+from connector.core.values import format_datetime, format_number, parse_datetime
 from connector.errors import ConfigError
+from connector.hubspot import HubSpotClient
 from connector.ledger import Ledger
 
 
@@ -130,3 +142,228 @@ def write_report(ledger: Ledger, settings: Settings, fmt: str, output: Path | No
         _write(output, lambda handle: handle.write(text))
     else:
         typer.echo(text, nl=False)
+
+
+# --- segments, trend, closed loop (issue 13) -------------------------------------------------------
+
+SEGMENT_COLUMNS = (
+    "segment",
+    "companies",
+    "nps",
+    "n",
+    "promoters",
+    "passives",
+    "detractors",
+    "margin_of_error",
+    "trend",
+    "csat",
+    "csat_n",
+    "csat_margin_of_error",
+    "ces_average",
+    "ces_easy",
+    "ces_n",
+)
+TREND_COLUMNS = ("month", "month_end", "segment", "nps", "n", "margin_of_error")
+CLOSED_LOOP_COLUMNS = (
+    "owner",
+    "followups",
+    "completed",
+    "completed_share",
+    "on_time",
+    "on_time_share",
+    "median_hours_to_complete",
+    "open",
+    "overdue",
+)
+TASK_READ = ("hs_task_status", "hs_task_completion_date", "hs_lastmodifieddate")
+
+
+@dataclass(frozen=True)
+class Views:
+    """What an insights report holds: segments by a property, the monthly trend, closed-loop figures."""
+
+    by: str | None = None
+    trend: bool = False
+    closed_loop: bool = False
+
+    @property
+    def any(self) -> bool:
+        """Whether any insights view is asked for (else the per-company report, unchanged)."""
+        return self.by is not None or self.trend or self.closed_loop
+
+
+def check_views(views: Views, fmt: str) -> None:
+    """Refuse an empty `--by` and, for csv (one table per file), more than one table."""
+    if views.by is not None and not views.by.strip():
+        raise ConfigError("--by: give a company property name, e.g. --by industry")
+    if fmt == "csv" and views.closed_loop and (views.by is not None or views.trend):
+        raise ConfigError("--format csv holds one table: give --closed-loop alone, or use --format json")
+
+
+def company_segments(client: HubSpotClient, company_ids: Sequence[str], prop: str) -> dict[str, str]:
+    """Each company's value of `prop` now, read in batches of 100; a company without a value is left out."""
+    result = client.batch_read("companies", sorted(company_ids, key=id_order), [prop])
+    segments: dict[str, str] = {}
+    for record in result.records:
+        value = (record.properties.get(prop) or "").strip()
+        if value:
+            segments[record.id] = value
+    return segments
+
+
+def followup_tasks(ledger: Ledger, client: HubSpotClient) -> list[FollowupTask]:
+    """The connector's detractor follow-ups in HubSpot, with their completion time as HubSpot holds it."""
+    rows = [t for t in ledger.tasks() if t.kind == "answer" and t.task_id and t.state == "created"]
+    rows = [t for t in rows if t.status != "deleted"]
+    if not rows:
+        return []
+    answered = {a.submission_id: a.submitted_at for a in ledger.answers()}
+    read = client.batch_read("tasks", sorted({t.task_id or "" for t in rows}, key=id_order), TASK_READ)
+    held = {r.id: r.properties for r in read.records}
+    tasks = []
+    for row in rows:
+        props = held.get(row.task_id or "")
+        if props is None:
+            continue  # gone from HubSpot: not a follow-up any more
+        completed_at = None
+        if props.get("hs_task_status") == "COMPLETED":
+            completed_at = parse_datetime(props.get("hs_task_completion_date") or "") or parse_datetime(
+                props.get("hs_lastmodifieddate") or ""
+            )
+        at = answered.get(row.submission_id or "") or row.created_at or row.intent_at
+        tasks.append(FollowupTask(row.owner_id or "", at, row.due_at, completed_at))
+    return tasks
+
+
+def insights(
+    ledger: Ledger, settings: Settings, views: Views, as_of: datetime, client: Callable[[], HubSpotClient]
+) -> dict[str, Any]:
+    """The requested views as plain rows: segments (portal first), monthly trend, closed-loop figures."""
+    out: dict[str, Any] = {"as_of": format_datetime(as_of)}
+    contacts = ledger.contacts()
+    answers = resolve_answers(ledger.answers(), ledger.aliases())
+    segment_of: dict[str, str] | None = None
+    if views.by is not None:
+        card = build_scorecard(answers, contacts, as_of, settings.scoring, settings.properties)
+        scored = list(card.company_values)
+        segment_of = company_segments(client(), scored, views.by) if scored else {}
+        if scored and not segment_of:
+            # HubSpot ignores an unknown property in a batch read: a typo would look like "(none)" only.
+            typer.echo(
+                f"warning: no scored company has a value for {views.by!r}; is the property name right?", err=True
+            )
+        voices = contact_voices(answers, contacts, as_of, settings.scoring)
+        figures = segment_figures(voices, segment_of, scored, settings.scoring)
+        out["by"] = views.by
+        out["benchmarks"] = dict(settings.report.benchmarks)
+        out["segments"] = [segment_row(f, settings.report.benchmarks) for f in figures]
+    if views.trend or views.by is not None:
+        months = settings.report.trend_months
+        out["trend"] = monthly_trend(answers, contacts, as_of, settings.scoring, segment_of, months)
+    if views.closed_loop:
+        tasks = followup_tasks(ledger, client())
+        out["followup_target_hours"] = settings.report.followup_target_hours
+        out["closed_loop"] = closed_loop(tasks, as_of, settings.report.followup_target_hours)
+    return out
+
+
+def write_insights(
+    ledger: Ledger,
+    settings: Settings,
+    fmt: str,
+    output: Path | None,
+    as_of: datetime,
+    views: Views,
+    client: Callable[[], HubSpotClient],
+) -> None:
+    """`report --by/--trend/--closed-loop`: the views in `fmt`, to `output` or stdout."""
+    check_format(fmt)
+    check_views(views, fmt)
+    data = insights(ledger, settings, views, as_of, client)
+    if fmt == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        text = _insights_csv(data, views, settings)
+    else:
+        _print_tables(data, settings, output)
+        return
+    if output:
+        _write(output, lambda handle: handle.write(text))
+    else:
+        typer.echo(text, nl=False)
+
+
+def _vs(settings: Settings) -> list[str]:
+    return [f"vs {name}" for name in settings.report.benchmarks]
+
+
+def _insights_csv(data: dict[str, Any], views: Views, settings: Settings) -> str:
+    # One table per file: closed loop alone; else the trend when asked for; else the segments.
+    if views.closed_loop:
+        rows, cols = data["closed_loop"], list(CLOSED_LOOP_COLUMNS)
+    elif views.trend:
+        rows, cols = data["trend"], list(TREND_COLUMNS)
+    else:
+        rows, cols = data["segments"], [*SEGMENT_COLUMNS, *_vs(settings)]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=cols, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return out.getvalue()
+
+
+def _print_tables(data: dict[str, Any], settings: Settings, output: Path | None) -> None:
+    tables: list[Table] = []
+    if "segments" in data:
+        tables.append(
+            _table(
+                f"NPS by {data['by']} (value now) as of {data['as_of']}",
+                data["segments"],
+                [
+                    ("segment", "segment"),
+                    ("companies", "companies"),
+                    ("nps", "NPS"),
+                    ("n", "n"),
+                    ("margin_of_error", "±"),
+                    ("trend", "trend"),
+                    ("csat", "CSAT %"),
+                    ("ces_average", "CES"),
+                    *((key, key) for key in _vs(settings)),
+                ],
+            )
+        )
+    if "trend" in data:
+        tables.append(
+            _table(
+                "Rolling-window NPS at each month end",
+                data["trend"],
+                [(c, c) for c in TREND_COLUMNS if c != "month_end"],
+            )
+        )
+    if "closed_loop" in data:
+        tables.append(
+            _table(
+                f"Detractor follow-ups (target {format_number(data['followup_target_hours'])} h)",
+                data["closed_loop"],
+                [(c, c) for c in CLOSED_LOOP_COLUMNS],
+            )
+        )
+
+    def show(console: Console) -> None:
+        for table in tables:
+            console.print(table)
+
+    if output is None:
+        show(Console(width=160))
+    else:
+        _write(output, lambda handle: show(Console(file=handle, width=160)))
+
+
+def _table(title: str, rows: list[dict[str, Any]], cols: Sequence[tuple[str, str]]) -> Table:
+    table = Table(title=title)
+    for _, heading in cols:
+        table.add_column(heading)
+    for row in rows:
+        table.add_row(*("" if row.get(key) is None else str(row.get(key)) for key, _ in cols))
+    return table

@@ -1,0 +1,301 @@
+"""Report figures beyond one company: segments, benchmarks, the monthly trend, closed-loop figures (pure).
+
+A segment pools the voices of its companies exactly like one company's NPS: one voice per contact
+(its latest answer in the window), each contact counted under its primary company. Contacts without
+a company are in no company and so in no segment, as in the company scores.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from connector.config import ScoringSettings
+from connector.core.records import id_order
+from connector.core.satisfaction import (
+    CES_EASY_FROM,
+    CSAT_HAPPY,
+    CesScore,
+    CsatScore,
+    ces_score,
+    csat_score,
+    parse_ces_value,
+    parse_csat_value,
+)
+from connector.core.scorecard import is_nps_answer
+from connector.core.scoring import (
+    CompanyScore,
+    Tally,
+    company_score_from_tallies,
+    nps_category,
+    parse_nps_value,
+    round_half_away,
+    round_sqrt_half_away,
+)
+from connector.model import AnswerRow, ContactRow
+
+PORTAL = "(all)"
+NO_VALUE = "(none)"
+
+_Key = tuple[datetime, tuple[int, int, str]]
+_US = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class ContactVoice:
+    """One contact's voices for one moment: NPS now and in the window before, CSAT and CES now."""
+
+    company_id: str
+    nps: int | None = None
+    nps_before: int | None = None
+    csat: int | None = None
+    ces: int | None = None
+    last_at: datetime | None = None
+
+
+def contact_voices(
+    answers: Iterable[AnswerRow], contacts: Mapping[str, ContactRow], end: datetime, scoring: ScoringSettings
+) -> dict[str, ContactVoice]:
+    """Each existing contact with a company: its latest valid answers per metric in (end - window, end] (and before)."""
+    if end.utcoffset() is None:
+        raise ValueError("end must be timezone-aware")
+    window = timedelta(days=scoring.window_days)
+    start, prev = end - window, end - 2 * window
+    held: dict[tuple[str, str], tuple[_Key, int]] = {}  # (contact, slot) -> (order key, value)
+    for answer in answers:
+        cid = answer.contact_id
+        at = answer.submitted_at
+        if cid is None or at > end or at <= prev:
+            continue
+        contact = contacts.get(cid)
+        if contact is None or not contact.exists or not contact.company_id:
+            continue
+        slot, value = _slot(answer, scoring, at > start)
+        if slot is None or value is None:
+            continue
+        key = (at, id_order(answer.submission_id))
+        if (cid, slot) not in held or key > held[(cid, slot)][0]:
+            held[(cid, slot)] = (key, value)
+    voices: dict[str, ContactVoice] = {}
+    for cid in sorted({c for c, _ in held}, key=id_order):
+        got = {slot: v for (c, slot), v in held.items() if c == cid}
+        nps = got.get("nps")
+        voices[cid] = ContactVoice(
+            company_id=contacts[cid].company_id or "",
+            nps=None if nps is None else nps[1],
+            nps_before=got["before"][1] if "before" in got else None,
+            csat=got["csat"][1] if "csat" in got else None,
+            ces=got["ces"][1] if "ces" in got else None,
+            last_at=None if nps is None else nps[0][0],
+        )
+    return voices
+
+
+def _slot(answer: AnswerRow, scoring: ScoringSettings, in_window: bool) -> tuple[str | None, int | None]:
+    if is_nps_answer(answer, scoring.survey_types, scoring.survey_ids):
+        return ("nps" if in_window else "before"), parse_nps_value(answer.raw_value)
+    if not in_window:
+        return None, None  # CSAT and CES have no trend
+    if is_nps_answer(answer, scoring.csat_survey_types, scoring.csat_survey_ids):
+        return "csat", parse_csat_value(answer.raw_value, scoring.csat_values)
+    if is_nps_answer(answer, scoring.ces_survey_types, scoring.ces_survey_ids):
+        return "ces", parse_ces_value(answer.raw_value, scoring.ces_values)
+    return None, None
+
+
+@dataclass(frozen=True)
+class SegmentFigures:
+    """One segment's pooled figures (None below the minimum number of voices)."""
+
+    segment: str
+    companies: int
+    nps: CompanyScore | None
+    csat: CsatScore | None
+    ces: CesScore | None
+
+
+def segment_figures(
+    voices: Mapping[str, ContactVoice],
+    segment_of: Mapping[str, str],
+    companies: Iterable[str],
+    scoring: ScoringSettings,
+) -> list[SegmentFigures]:
+    """The portal (all companies) first, then each segment by name; a company without a value is "(none)"."""
+    members: dict[str, set[str]] = {}
+    for company_id in companies:
+        members.setdefault(segment_of.get(company_id) or NO_VALUE, set()).add(company_id)
+    for voice in voices.values():
+        members.setdefault(segment_of.get(voice.company_id) or NO_VALUE, set()).add(voice.company_id)
+    everyone = set().union(*members.values()) if members else set()
+    out = [_pool(PORTAL, everyone, voices.values(), scoring)]
+    for name in sorted(members, key=lambda s: (s == NO_VALUE, s.casefold(), s)):
+        inside = [v for v in voices.values() if (segment_of.get(v.company_id) or NO_VALUE) == name]
+        out.append(_pool(name, members[name], inside, scoring))
+    return out
+
+
+def _pool(name: str, companies: set[str], voices: Iterable[ContactVoice], scoring: ScoringSettings) -> SegmentFigures:
+    counts = {"now": [0, 0, 0], "before": [0, 0, 0]}
+    order = {"promoter": 0, "passive": 1, "detractor": 2}
+    last: datetime | None = None
+    happy = csat_n = effort = easy = ces_n = 0
+    for v in voices:
+        if v.nps is not None:
+            counts["now"][order[nps_category(v.nps)]] += 1
+            last = v.last_at if last is None or (v.last_at is not None and v.last_at > last) else last
+        if v.nps_before is not None:
+            counts["before"][order[nps_category(v.nps_before)]] += 1
+        if v.csat is not None:
+            happy += v.csat == CSAT_HAPPY
+            csat_n += 1
+        if v.ces is not None:
+            effort += v.ces
+            easy += v.ces >= CES_EASY_FROM
+            ces_n += 1
+    (p, m, d), (bp, bm, bd) = counts["now"], counts["before"]
+    now = Tally(p, m, d, last_at=last)
+    before = Tally(bp, bm, bd, last_at=last)
+    minimum = max(scoring.min_company_responses, 1)
+    score = company_score_from_tallies(
+        now, before, minimum, scoring.company_promoter_at, scoring.company_detractor_below
+    )
+    return SegmentFigures(
+        segment=name,
+        companies=len(companies),
+        nps=score,
+        csat=csat_score(happy, csat_n) if csat_n >= minimum else None,
+        ces=ces_score(effort, easy, ces_n) if ces_n >= minimum else None,
+    )
+
+
+def segment_row(fig: SegmentFigures, benchmarks: Mapping[str, float]) -> dict[str, Any]:
+    """A segment as a report row: rounded to one decimal, half away from zero; None where there is no value."""
+    nps = fig.nps
+    score = None if nps is None or nps.nps_exact is None else round_half_away(nps.nps_exact)
+    row: dict[str, Any] = {
+        "segment": fig.segment,
+        "companies": fig.companies,
+        "nps": score,
+        "n": 0 if nps is None else nps.responses,
+        "promoters": None if nps is None else nps.promoters,
+        "passives": None if nps is None else nps.passives,
+        "detractors": None if nps is None else nps.detractors,
+        "margin_of_error": None
+        if nps is None or nps.margin_squared is None
+        else round_sqrt_half_away(nps.margin_squared),
+        "trend": None if nps is None or nps.trend_exact is None else round_half_away(nps.trend_exact),
+        "csat": None if fig.csat is None else round_half_away(fig.csat.share),
+        "csat_n": 0 if fig.csat is None else fig.csat.responses,
+        "csat_margin_of_error": None if fig.csat is None else round_sqrt_half_away(fig.csat.margin_squared),
+        "ces_average": None if fig.ces is None else round_half_away(fig.ces.average),
+        "ces_easy": None if fig.ces is None else round_half_away(fig.ces.easy_share),
+        "ces_n": 0 if fig.ces is None else fig.ces.responses,
+    }
+    row.update(benchmark_differences(score, benchmarks))
+    return row
+
+
+def benchmark_differences(score: float | None, benchmarks: Mapping[str, float]) -> dict[str, float | None]:
+    """`vs <name>`: the rounded score minus each benchmark line, in points (None without a score)."""
+    return {
+        f"vs {name}": None if score is None else round_half_away(score - value, 1) for name, value in benchmarks.items()
+    }
+
+
+def month_ends(as_of: datetime, months: int) -> list[datetime]:
+    """The last `months` month ends at or before as_of, oldest first; a month ends at 00:00 UTC of the next."""
+    if as_of.utcoffset() is None:
+        raise ValueError("as_of must be timezone-aware")
+    moment = as_of.astimezone(UTC)
+    end = datetime(moment.year, moment.month, 1, tzinfo=UTC)
+    ends = [end]
+    while len(ends) < months:
+        end = datetime(end.year - (end.month == 1), 12 if end.month == 1 else end.month - 1, 1, tzinfo=UTC)
+        ends.append(end)
+    return ends[::-1]
+
+
+def month_label(end: datetime) -> str:
+    """The month that ends at `end` (a first of a month), as YYYY-MM."""
+    last_day = end - timedelta(days=1)
+    return f"{last_day.year:04d}-{last_day.month:02d}"
+
+
+def monthly_trend(
+    answers: Sequence[AnswerRow],
+    contacts: Mapping[str, ContactRow],
+    as_of: datetime,
+    scoring: ScoringSettings,
+    segment_of: Mapping[str, str] | None,
+    months: int,
+) -> list[dict[str, Any]]:
+    """Rolling-window NPS at each month end: one row per month for the portal, and per segment when given."""
+    rows: list[dict[str, Any]] = []
+    for end in month_ends(as_of, months):
+        voices = contact_voices(answers, contacts, end, scoring)
+        figures = segment_figures(voices, segment_of or {}, (), scoring)
+        if segment_of is None:
+            figures = figures[:1]
+        for fig in figures:
+            nps = fig.nps
+            rows.append(
+                {
+                    "month": month_label(end),
+                    "month_end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "segment": fig.segment,
+                    "nps": None if nps is None or nps.nps_exact is None else round_half_away(nps.nps_exact),
+                    "n": 0 if nps is None else nps.responses,
+                    "margin_of_error": None
+                    if nps is None or nps.margin_squared is None
+                    else round_sqrt_half_away(nps.margin_squared),
+                }
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class FollowupTask:
+    """One detractor follow-up as the closed-loop figures see it."""
+
+    owner: str
+    answered_at: datetime
+    due_at: datetime
+    completed_at: datetime | None  # None while the task is open
+
+
+def closed_loop(tasks: Iterable[FollowupTask], as_of: datetime, target_hours: float) -> list[dict[str, Any]]:
+    """Per owner (all owners first): follow-ups, completed share, share on time, median hours, open, overdue."""
+    by_owner: dict[str, list[FollowupTask]] = {}
+    everyone: list[FollowupTask] = []
+    for task in tasks:
+        by_owner.setdefault(task.owner or NO_VALUE, []).append(task)
+        everyone.append(task)
+    rows = [_loop_row(PORTAL, everyone, as_of, target_hours)]
+    for owner in sorted(by_owner, key=lambda o: (o == NO_VALUE, id_order(o))):
+        rows.append(_loop_row(owner, by_owner[owner], as_of, target_hours))
+    return rows
+
+
+def _loop_row(owner: str, tasks: list[FollowupTask], as_of: datetime, target_hours: float) -> dict[str, Any]:
+    # A completion after as-of has not happened yet as of then.
+    done = [t for t in tasks if t.completed_at is not None and t.completed_at <= as_of]
+    # Exact hours (microseconds as a Fraction): ties at the target and the median stay exact.
+    hours = [Fraction((t.completed_at - t.answered_at) // _US, 3_600_000_000) for t in done if t.completed_at]
+    on_time = sum(1 for h in hours if h <= target_hours)
+    still_open = [t for t in tasks if t.completed_at is None or t.completed_at > as_of]
+    total = len(tasks)
+    return {
+        "owner": owner,
+        "followups": total,
+        "completed": len(done),
+        "completed_share": None if not total else round_half_away(Fraction(100 * len(done), total)),
+        "on_time": on_time,
+        "on_time_share": None if not total else round_half_away(Fraction(100 * on_time, total)),
+        "median_hours_to_complete": None if not hours else round_half_away(statistics.median(hours)),
+        "open": len(still_open),
+        "overdue": sum(1 for t in still_open if t.due_at < as_of),
+    }
