@@ -126,6 +126,8 @@ def write_report(ledger: Ledger, settings: Settings, fmt: str, output: Path | No
             (names.company_responses, "n"),
             (names.company_margin_of_error, "±"),
             (names.company_trend, "trend"),
+            (names.company_csat_score, "CSAT %"),
+            (names.company_ces_average, "CES"),
             ("open_followups", "open tasks"),
         ]
         for _, title in cols:
