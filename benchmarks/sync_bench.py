@@ -107,7 +107,7 @@ def _minimum(phase: str, s: dict[str, Any], nps: int) -> tuple[int, str]:
         calls = 2 + (ceil(new / 1000) + 1 + ceil(cu / 100) + ceil(ku / 100) if new else 0)
         formula = "2 searches" + (f" + ⌈{new}/1000⌉ associations + 1 contacts + writes" if new else "")
         return calls, formula
-    return 31, "fresh portal: 2 group lists + 2 group creates + 2 property lists + 25 property creates"
+    return 33, "fresh portal: 2 group lists + 2 group creates + 2 property lists + 27 property creates"
 
 
 def _phase(

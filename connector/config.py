@@ -247,6 +247,19 @@ class ScoringSettings(_Section):
     # (CSAT 0 unhappy / 1 neutral / 2 happy, CES 1-7); empty means HubSpot's own digits.
     csat_values: dict[str, int] = Field(default_factory=dict)
     ces_values: dict[str, int] = Field(default_factory=dict)
+    # Role-weighted company NPS: a voice counts the weight of its contact's value of this contact
+    # property (HubSpot's multi-select `hs_buying_role`: the highest weight of its values); a value
+    # without a weight counts 1. Empty weights: the weighted score stays empty.
+    weight_property: str = "hs_buying_role"
+    role_weights: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("role_weights")
+    @classmethod
+    def _positive_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = sorted(role for role, weight in value.items() if not weight > 0)
+        if bad:
+            raise ValueError(f"weights must be greater than 0; not so for {', '.join(map(repr, bad))}")
+        return {role.strip(): weight for role, weight in value.items()}
 
     @field_validator("csat_values")
     @classmethod
@@ -417,7 +430,14 @@ _COMPANY_SATISFACTION_FIELDS = (
     "company_ces_easy_share",
     "company_ces_responses",
 )
-_ALL_FIELDS = (*_CONTACT_FIELDS, *_COMPANY_FIELDS, *_CONTACT_SATISFACTION_FIELDS, *_COMPANY_SATISFACTION_FIELDS)
+_COMPANY_DEPTH_FIELDS = ("company_coverage", "company_weighted_score")
+_ALL_FIELDS = (
+    *_CONTACT_FIELDS,
+    *_COMPANY_FIELDS,
+    *_CONTACT_SATISFACTION_FIELDS,
+    *_COMPANY_SATISFACTION_FIELDS,
+    *_COMPANY_DEPTH_FIELDS,
+)
 
 
 class PropertyNames(BaseModel):
@@ -456,6 +476,9 @@ class PropertyNames(BaseModel):
     company_ces_average: str = "ces_company_average"
     company_ces_easy_share: str = "ces_company_easy_share"
     company_ces_responses: str = "ces_company_responses"
+
+    company_coverage: str = "nps_company_coverage"
+    company_weighted_score: str = "nps_company_weighted_score"
 
     @field_validator("group", *_ALL_FIELDS)
     @classmethod
@@ -504,9 +527,13 @@ class PropertyNames(BaseModel):
         """Every contact property the connector writes (NPS, follow-up, CSAT, CES)."""
         return (*self.contact_properties(), *self.contact_satisfaction_properties())
 
+    def company_depth_properties(self) -> tuple[str, ...]:
+        """The two B2B depth properties: coverage and the role-weighted NPS."""
+        return tuple(getattr(self, field) for field in _COMPANY_DEPTH_FIELDS)
+
     def all_company_properties(self) -> tuple[str, ...]:
-        """Every company property the connector writes (NPS, CSAT, CES)."""
-        return (*self.company_properties(), *self.company_satisfaction_properties())
+        """Every company property the connector writes (NPS, CSAT, CES, coverage, weighted NPS)."""
+        return (*self.company_properties(), *self.company_satisfaction_properties(), *self.company_depth_properties())
 
 
 class _SourceError(ConfigError):

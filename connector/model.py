@@ -43,6 +43,7 @@ class ContactRow:
     company_id: str | None = None
     exists: bool = True
     updated_at: datetime | None = None
+    role: str | None = None  # the value of `scoring.weight_property` (HubSpot's `hs_buying_role`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class CompanyRow:
     company_id: str
     name: str | None = None
     owner_id: str | None = None
+    contact_count: int | None = None  # contacts associated with the company, for coverage
 
 
 @dataclass(frozen=True, slots=True)

@@ -420,7 +420,7 @@ class TestUnknownKeys:
         assert str(info.value) == (
             f"{path}: scoring.zzz: unknown key (valid keys of scoring: window_days, min_company_responses, "
             "company_promoter_at, company_detractor_below, survey_types, survey_ids, csat_survey_types, "
-            "csat_survey_ids, ces_survey_types, ces_survey_ids, csat_values, ces_values)"
+            "csat_survey_ids, ces_survey_types, ces_survey_ids, csat_values, ces_values, weight_property, role_weights)"
         )
 
     def test_unknown_section_without_close_match_lists_the_sections(self, tmp_path: Path) -> None:

@@ -39,8 +39,8 @@ def company_rows(ledger: Ledger, settings: Settings, as_of: datetime) -> list[di
     """One row per scored company: id, name, the nine company properties, open follow-ups."""
     contacts = ledger.contacts()
     answers = resolve_answers(ledger.answers(), ledger.aliases())
-    card = build_scorecard(answers, contacts, as_of, settings.scoring, settings.properties)
     companies = ledger.companies()
+    card = build_scorecard(answers, contacts, as_of, settings.scoring, settings.properties, companies=companies)
     open_tasks = Counter(t.company_id for t in ledger.tasks() if t.status == "open" and t.company_id)
     rows = []
     for company_id in sorted(card.company_values, key=lambda c: (len(c), c)):

@@ -188,6 +188,18 @@ def property_definitions(names: PropertyNames) -> list[PropertyDef]:
             "Share of CES voices answering 6-7 (easy), in %; one decimal.",
         ),
         company(names.company_ces_responses, "Company CES responses", "number", "CES voices in the window."),
+        company(
+            names.company_coverage,
+            "Company NPS coverage",
+            "number",
+            "Share of the company's contacts with an NPS voice in the window (%); one decimal.",
+        ),
+        company(
+            names.company_weighted_score,
+            "Company NPS (role-weighted)",
+            "number",
+            "NPS with each voice weighted by the contact's buying role; empty unless weights are configured.",
+        ),
     ]
 
 

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from connector.config import PropertyNames, ScoringSettings
@@ -22,10 +23,11 @@ from connector.core.scoring import (
     company_score_from_tallies,
     nps_category,
     parse_nps_value,
+    round_half_away,
     rounded_company_values,
 )
 from connector.core.values import format_datetime, format_number, to_ms
-from connector.model import AnswerRow, ContactRow, FollowupStatus
+from connector.model import AnswerRow, CompanyRow, ContactRow, FollowupStatus
 
 
 def is_nps_answer(answer: AnswerRow, survey_types: Collection[str], survey_ids: Collection[str]) -> bool:
@@ -96,9 +98,11 @@ def build_scorecard(
     scoring: ScoringSettings,
     names: PropertyNames,
     known_companies: Iterable[str] = (),
+    companies: Mapping[str, CompanyRow] | None = None,
 ) -> Scorecard:
     """Score every contact and company that has or had answers, as of a moment (contacts already resolved)."""
-    return score_rows((score_row(a) for a in answers), contacts, as_of, scoring, names, known_companies=known_companies)
+    rows = (score_row(a) for a in answers)
+    return score_rows(rows, contacts, as_of, scoring, names, known_companies=known_companies, companies=companies)
 
 
 def score_rows(
@@ -110,6 +114,7 @@ def score_rows(
     *,
     aliases: Mapping[str, str] | None = None,
     known_companies: Iterable[str] = (),
+    companies: Mapping[str, CompanyRow] | None = None,
 ) -> Scorecard:
     """Score every contact and company in one pass over the answers, keeping only per-contact state.
 
@@ -175,6 +180,8 @@ def score_rows(
 
     now: dict[str, list[int]] = {}
     before: dict[str, list[int]] = {}
+    weighted: dict[str, list[Fraction]] = {}  # company -> [weight of promoters, of detractors, of all]
+    weights = {role: Fraction(str(w)) for role, w in scoring.role_weights.items()}
     for cid, st in state.items():
         if st[0] != _NONE:
             cs = ContactScore(
@@ -192,6 +199,14 @@ def score_rows(
         if st[4] != _NONE:
             counts[_CATEGORY_INDEX[st[6]]] += 1
             counts[3] = max(counts[3], st[4])
+            if weights:
+                w = _weight(contacts[cid].role, weights)
+                sums = weighted.setdefault(company_id, [Fraction(0), Fraction(0), Fraction(0)])
+                sums[2] += w
+                if _CATEGORY_INDEX[st[6]] == 2:
+                    sums[0] += w
+                elif _CATEGORY_INDEX[st[6]] == 0:
+                    sums[1] += w
         if st[7] != _NONE:
             back = before.setdefault(company_id, [0, 0, 0, _NONE])
             back[_CATEGORY_INDEX[st[9]]] += 1
@@ -225,6 +240,7 @@ def score_rows(
         if tally not in felt_values:
             felt_values[tally] = satisfaction_company_values(tally, scoring.min_company_responses, names)
         values.update(felt_values[tally])
+        values.update(_depth_values(company, company_id, companies, weighted, names))
         card.company_scores[company_id] = company
         card.company_values[company_id] = values
     card.invalid_satisfaction = satisfaction.invalid
@@ -272,3 +288,31 @@ def desired_company_values(cs: CompanyScore | None, names: PropertyNames) -> dic
         names.company_trend: "" if rounded.trend is None else format_number(rounded.trend),
         names.company_last_response_date: format_datetime(cs.last_response_at),
     }
+
+
+def _weight(role: str | None, weights: Mapping[str, Fraction]) -> Fraction:
+    # HubSpot's buying role is multi-select ("DECISION_MAKER;INFLUENCER"): the highest weight counts.
+    found = [weights[value.strip()] for value in (role or "").split(";") if value.strip() in weights]
+    return max(found, default=Fraction(1))
+
+
+def _depth_values(
+    company: CompanyScore | None,
+    company_id: str,
+    companies: Mapping[str, CompanyRow] | None,
+    weighted: Mapping[str, list[Fraction]],
+    names: PropertyNames,
+) -> dict[str, str]:
+    """Coverage (voices / the company's contacts) and the role-weighted NPS; cleared with the NPS."""
+    values = dict.fromkeys(names.company_depth_properties(), "")
+    if company is None:
+        return values
+    row = companies.get(company_id) if companies else None
+    if row is not None and row.contact_count:
+        values[names.company_coverage] = format_number(
+            round_half_away(Fraction(100 * company.responses, row.contact_count))
+        )
+    sums = weighted.get(company_id)
+    if sums is not None and sums[2] > 0:
+        values[names.company_weighted_score] = format_number(round_half_away(100 * (sums[0] - sums[1]) / sums[2]))
+    return values

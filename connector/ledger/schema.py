@@ -108,6 +108,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX tasks_task_id ON tasks (task_id)",
         "CREATE INDEX tasks_submission_id ON tasks (submission_id)",
     ),
+    # 4: B2B depth: a contact's role (the weighting property's value) and a company's contact count.
+    (
+        "ALTER TABLE contacts ADD COLUMN role TEXT",
+        "ALTER TABLE companies ADD COLUMN contact_count INTEGER",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -43,7 +43,7 @@ def _utcnow() -> datetime:
 _ANSWER_COLUMNS = (
     "submission_id, contact_id, survey_type, survey_id, survey_name, raw_value, submitted_at, modified_at, content"
 )
-_CONTACT_COLUMNS = 'contact_id, email, firstname, lastname, owner_id, company_id, "exists", updated_at'
+_CONTACT_COLUMNS = 'contact_id, email, firstname, lastname, owner_id, company_id, "exists", updated_at, role'
 _TASK_COLUMNS = (
     "task_key, submission_id, state, task_id, contact_id, company_id, owner_id, due_at, intent_at, created_at, "
     "status, kind"
@@ -342,7 +342,7 @@ class Ledger:
         """Insert or replace contacts by id."""
         with self.transaction():
             self._conn.executemany(
-                f"INSERT OR REPLACE INTO contacts ({_CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO contacts ({_CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     (
                         r.contact_id,
@@ -353,6 +353,7 @@ class Ledger:
                         r.company_id,
                         int(r.exists),
                         _opt_ms(r.updated_at),
+                        r.role,
                     )
                     for r in rows
                 ),
@@ -361,7 +362,7 @@ class Ledger:
     def contacts(self) -> dict[str, ContactRow]:
         """Return every known contact by id (deleted ones included, with `exists=False`)."""
         return {
-            row[0]: ContactRow(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), _opt_dt(row[7]))
+            row[0]: ContactRow(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), _opt_dt(row[7]), row[8])
             for row in self._conn.execute(f"SELECT {_CONTACT_COLUMNS} FROM contacts")
         }
 
@@ -398,15 +399,15 @@ class Ledger:
         """Insert or replace companies by id."""
         with self.transaction():
             self._conn.executemany(
-                "INSERT OR REPLACE INTO companies (company_id, name, owner_id) VALUES (?, ?, ?)",
-                ((r.company_id, r.name, r.owner_id) for r in rows),
+                "INSERT OR REPLACE INTO companies (company_id, name, owner_id, contact_count) VALUES (?, ?, ?, ?)",
+                ((r.company_id, r.name, r.owner_id, r.contact_count) for r in rows),
             )
 
     def companies(self) -> dict[str, CompanyRow]:
         """Return every known company by id."""
         return {
-            row[0]: CompanyRow(row[0], row[1], row[2])
-            for row in self._conn.execute("SELECT company_id, name, owner_id FROM companies")
+            row[0]: CompanyRow(row[0], row[1], row[2], row[3])
+            for row in self._conn.execute("SELECT company_id, name, owner_id, contact_count FROM companies")
         }
 
     # cursors

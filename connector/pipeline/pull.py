@@ -111,12 +111,18 @@ class Puller:
     """Reads what a run needs from HubSpot through the HubSpot layer."""
 
     def __init__(
-        self, client: HubSpotClient, names: PropertyNames, log: Any = None, progress: Progress | None = None
+        self,
+        client: HubSpotClient,
+        names: PropertyNames,
+        log: Any = None,
+        progress: Progress | None = None,
+        weight_property: str = "",
     ) -> None:
         self.client = client
         self.names = names
         self.log = log if log is not None else structlog.get_logger("connector.pull")
         self.progress = progress or Progress(self.log)
+        self.weight_property = weight_property  # the contact property role weights are keyed by
         self._phase: Phase | None = None  # the phase search pages count towards
 
     # ----- feedback submissions
@@ -295,7 +301,8 @@ class Puller:
 
     def _read_contacts(self, wanted: list[str], refresh: ContactRefresh) -> None:
         ours = self.names.all_contact_properties()
-        result = self.client.batch_read("contacts", wanted, [*CONTACT_PROPS, *ours])
+        props = [*CONTACT_PROPS, *ours, *([self.weight_property] if self.weight_property else [])]
+        result = self.client.batch_read("contacts", wanted, props)
         refresh.missing.extend(result.missing)
         records = {r.id: r for r in result.records}
         for rec in result.records:
@@ -305,7 +312,7 @@ class Puller:
         for old in result.unmatched:
             if old in refresh.aliases:
                 continue
-            survivor = self.client.get_object("contacts", old, [*CONTACT_PROPS, *ours])
+            survivor = self.client.get_object("contacts", old, props)
             if survivor is None:
                 refresh.missing.append(old)
             else:
@@ -314,27 +321,35 @@ class Puller:
         companies = self.client.associations("contacts", "companies", list(records))
         for cid, rec in records.items():
             primary = [t.to_id for t in companies.get(cid, []) if PRIMARY_COMPANY in t.type_ids]
-            props = rec.properties
+            values = rec.properties
             refresh.contacts[cid] = ContactRow(
                 contact_id=cid,
-                email=props.get("email"),
-                firstname=props.get("firstname"),
-                lastname=props.get("lastname"),
-                owner_id=props.get("hubspot_owner_id") or None,
+                email=values.get("email"),
+                firstname=values.get("firstname"),
+                lastname=values.get("lastname"),
+                owner_id=values.get("hubspot_owner_id") or None,
                 company_id=primary[0] if primary else None,
                 exists=True,
-                updated_at=parse_datetime(props.get("lastmodifieddate") or "") or rec.updated_at,
+                updated_at=parse_datetime(values.get("lastmodifieddate") or "") or rec.updated_at,
+                role=(values.get(self.weight_property) or None) if self.weight_property else None,
             )
-            refresh.current[cid] = {p: props.get(p) for p in ours}
+            refresh.current[cid] = {p: values.get(p) for p in ours}
 
     def companies(self, ids: Iterable[str]) -> tuple[dict[str, CompanyRow], dict[str, dict[str, str | None]]]:
         """Batch-read companies: ledger rows and our properties as HubSpot holds them."""
         ours = self.names.all_company_properties()
         result = self.client.batch_read("companies", list(dict.fromkeys(ids)), [*COMPANY_PROPS, *ours])
+        # Coverage needs each company's contacts: association batch reads of 1,000 companies
+        # (ceil(companies / 1,000) calls, plus a page per 500 more contacts of one company).
+        found = [rec.id for rec in result.records]
+        members = self.client.associations("companies", "contacts", found) if found else {}
         rows, current = {}, {}
         for rec in result.records:
             rows[rec.id] = CompanyRow(
-                rec.id, rec.properties.get("name"), rec.properties.get("hubspot_owner_id") or None
+                rec.id,
+                rec.properties.get("name"),
+                rec.properties.get("hubspot_owner_id") or None,
+                contact_count=len(members.get(rec.id, [])),
             )
             current[rec.id] = {p: rec.properties.get(p) for p in ours}
         return rows, current

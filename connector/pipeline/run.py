@@ -123,7 +123,7 @@ class SyncRun:
         self.ledger = ledger
         self.log = log
         self.progress = Progress(log, display=display)
-        self.puller = Puller(client, settings.properties, log, self.progress)
+        self.puller = Puller(client, settings.properties, log, self.progress, settings.scoring.weight_property)
         self.kinds = property_kinds(settings.properties)
 
     def execute(self, opts: RunOptions) -> RunReport:
@@ -265,7 +265,13 @@ class SyncRun:
     def _score(self, pulled: Pulled, opts: RunOptions, report: RunReport) -> Scorecard:
         scoring, names = self.settings.scoring, self.settings.properties
         card = build_scorecard(
-            pulled.answers, pulled.contacts, opts.as_of, scoring, names, known_companies=pulled.known_companies
+            pulled.answers,
+            pulled.contacts,
+            opts.as_of,
+            scoring,
+            names,
+            known_companies=pulled.known_companies,
+            companies=pulled.companies,
         )
         invalid = set(card.invalid)
         raw = {a.submission_id: a.raw_value for a in pulled.answers if a.submission_id in invalid}

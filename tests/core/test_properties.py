@@ -86,7 +86,7 @@ class TestPropertyNames:
 
 class TestPropertyDefinitions:
     def test_six_contact_and_nine_company_properties(self) -> None:
-        """The contract's 6 contact and 9 company NPS properties, then 4 and 6 for CSAT and CES."""
+        """The contract's 6 contact and 9 company NPS properties, then CSAT, CES, coverage and weighted NPS."""
         assert [d.name for d in DEFS if d.object_type == "contacts"] == list(NAMES.all_contact_properties())
         assert [d.name for d in DEFS if d.object_type == "companies"] == list(NAMES.all_company_properties())
         assert len(NAMES.contact_properties()) == 6
@@ -105,6 +105,7 @@ class TestPropertyDefinitions:
             "ces_company_easy_share",
             "ces_company_responses",
         )
+        assert NAMES.company_depth_properties() == ("nps_company_coverage", "nps_company_weighted_score")
 
     def test_every_property_is_in_the_group_with_label_and_description(self) -> None:
         """All properties live in the connector's group and say what they hold."""

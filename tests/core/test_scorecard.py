@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from connector.config import PropertyNames, ScoringSettings
 from connector.core.scorecard import build_scorecard, score_rows
-from connector.model import AnswerRow, ContactRow
+from connector.model import AnswerRow, CompanyRow, ContactRow
 
 AS_OF = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 NAMES = PropertyNames()
@@ -58,7 +58,12 @@ def _agresti_coull(happy: int, n: int) -> str:
 
 
 def reference(
-    answers: list[AnswerRow], contacts: dict[str, ContactRow], window_days: int, minimum: int
+    answers: list[AnswerRow],
+    contacts: dict[str, ContactRow],
+    window_days: int,
+    minimum: int,
+    sizes: dict[str, int] | None = None,
+    weights: dict[str, float] | None = None,
 ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
     """Contact and company values as the contract states them."""
     window = timedelta(days=window_days)
@@ -179,6 +184,18 @@ def reference(
             NAMES.company_trend: _round1(value - nps(before)) if len(before) >= minimum else "",
             NAMES.company_last_response_date: _iso(max(a.submitted_at for a in now)),
         }
+        if sizes and sizes.get(company):
+            firms[company][NAMES.company_coverage] = _round1(Fraction(100 * len(now), sizes[company]))
+        if weights:
+
+            def weight(a: AnswerRow) -> Fraction:
+                roles = (contacts[a.contact_id or ""].role or "").split(";")
+                listed = [Fraction(str(weights[r])) for r in roles if r in weights]
+                return max(listed) if listed else Fraction(1)
+
+            total = sum((weight(a) for a in now), Fraction(0))
+            signed = sum((weight(a) * (1 if score(a) >= 9 else -1 if score(a) <= 6 else 0) for a in now), Fraction(0))
+            firms[company][NAMES.company_weighted_score] = _round1(100 * signed / total)
     return people, firms
 
 
@@ -203,6 +220,9 @@ ANSWER = st.tuples(
     deleted=st.sets(st.integers(0, 7), max_size=2),
     window_days=st.sampled_from([30, 90, 365]),
     minimum=st.integers(1, 3),
+    roles=st.lists(st.sampled_from([None, "DECISION_MAKER", "INFLUENCER;END_USER", "OTHER"]), min_size=8, max_size=8),
+    weights=st.sampled_from([{}, {"DECISION_MAKER": 3, "INFLUENCER": 2, "END_USER": 1}, {"END_USER": 0.5}]),
+    sizes=st.dictionaries(st.sampled_from(["201", "202", "203"]), st.integers(0, 12)),
 )
 def test_scorecard_matches_the_contract(
     rows: list[tuple[int, str, int, int, str]],
@@ -210,10 +230,14 @@ def test_scorecard_matches_the_contract(
     deleted: set[int],
     window_days: int,
     minimum: int,
+    roles: list[str | None],
+    weights: dict[str, float],
+    sizes: dict[str, int],
 ) -> None:
-    """Random answers, ties, future answers, invalid values and deleted contacts: values as the contract says."""
+    """Random answers, ties, future answers, invalid values, deleted contacts, roles: values as the contract says."""
     contacts = {
-        str(300 + i): ContactRow(str(300 + i), company_id=companies[i], exists=i not in deleted) for i in range(8)
+        str(300 + i): ContactRow(str(300 + i), company_id=companies[i], exists=i not in deleted, role=roles[i])
+        for i in range(8)
     }
     answers = [
         AnswerRow(
@@ -228,9 +252,10 @@ def test_scorecard_matches_the_contract(
         )
         for n, (c, raw, days, hour, survey_type) in enumerate(rows)
     ]
-    scoring = ScoringSettings(window_days=window_days, min_company_responses=minimum)
-    card = build_scorecard(answers, contacts, AS_OF, scoring, NAMES)
-    people, firms = reference(answers, contacts, window_days, minimum)
+    scoring = ScoringSettings(window_days=window_days, min_company_responses=minimum, role_weights=weights)
+    firm_rows = {cid: CompanyRow(cid, contact_count=n) for cid, n in sizes.items()}
+    card = build_scorecard(answers, contacts, AS_OF, scoring, NAMES, companies=firm_rows)
+    people, firms = reference(answers, contacts, window_days, minimum, sizes, weights)
     assert card.contact_values == people
     assert card.company_values == firms
 
@@ -249,3 +274,24 @@ def test_merged_ids_are_resolved_when_given_aliases() -> None:
     assert card.company_values["201"][NAMES.company_responses] == "1"
     assert card.company_values["201"][NAMES.company_score] == "100"
     assert card.orphaned == 0
+
+
+def test_role_weights_and_coverage_by_hand() -> None:
+    """A decision maker (weight 3) promoter, an unweighted detractor: (3 - 1) / (3 + 1) = 50; 2 of 5 contacts: 40%."""
+    contacts = {
+        "301": ContactRow("301", company_id="201", role="DECISION_MAKER;END_USER"),
+        "302": ContactRow("302", company_id="201", role="OTHER"),
+    }
+    at = AS_OF - timedelta(days=1)
+    answers = [
+        AnswerRow("1", "301", "NPS", "s1", "Q", "10", at, at),
+        AnswerRow("2", "302", "NPS", "s1", "Q", "0", at, at),
+    ]
+    scoring = ScoringSettings(role_weights={"DECISION_MAKER": 3, "END_USER": 0.5})
+    firms = {"201": CompanyRow("201", contact_count=5)}
+    values = build_scorecard(answers, contacts, AS_OF, scoring, NAMES, companies=firms).company_values["201"]
+    assert values[NAMES.company_weighted_score] == "50"
+    assert values[NAMES.company_score] == "0"  # unweighted: one promoter, one detractor
+    assert values[NAMES.company_coverage] == "40"
+    unweighted = build_scorecard(answers, contacts, AS_OF, ScoringSettings(), NAMES, companies=firms)
+    assert unweighted.company_values["201"][NAMES.company_weighted_score] == ""

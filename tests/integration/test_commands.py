@@ -25,7 +25,7 @@ class TestSetup:
         portal: Portal = make_portal(SMALL)
         first, second = portal.cli("setup"), portal.cli("setup")
         assert first.exit_code == 0
-        assert "25 properties created" in first.output
+        assert "27 properties created" in first.output
         assert second.exit_code == 0
         assert "0 properties created" in second.output
 

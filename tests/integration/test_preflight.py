@@ -227,7 +227,7 @@ class TestSetupRepairs:
         assert _writes(portal) == 0
         setup = portal.cli("setup")
         assert setup.exit_code == 0, setup.output
-        assert "1 properties created, 24 already present" in setup.output
+        assert "1 properties created, 26 already present" in setup.output
         assert portal.cli("sync", "--as-of", WHEN).exit_code == 0
 
     def test_a_property_lacking_an_option_stops_a_run_before_any_write(

@@ -40,7 +40,7 @@ def test_the_quick_start_runs_as_pasted(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"listening on http://127.0.0.1:{port}" in result.stdout
-    assert "setup: 25 properties created" in result.stdout
+    assert "setup: 27 properties created" in result.stdout
     assert "company_id,name,nps_company_score" in result.stdout
     assert "error:" not in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -113,6 +114,28 @@ class TestBackfill:
         assert _mismatches(held["companies"], want["companies"], COMPANY_FELT) == []
         assert sum(1 for v in want["contacts"].values() if v.get("csat_score")) > 50
         assert sum(1 for v in want["companies"].values() if v["ces_company_responses"]) > 20
+
+    def test_coverage_is_the_share_of_the_companys_contacts_with_a_voice(self, backfilled: Portal) -> None:
+        """nps_company_coverage = 100 x voices / the contacts HubSpot associates with the company."""
+        snapshot = backfilled.get("/_sandbox/snapshot")
+        merged = {m["from"] for m in snapshot.get("merges", [])}
+        members: dict[str, int] = {}
+        for contact in snapshot["contacts"]:
+            if contact.get("archived") or contact["id"] in merged:
+                continue
+            for company in {str(link["id"]) for link in contact.get("companies", [])}:
+                members[company] = members.get(company, 0) + 1
+        checked = 0
+        for company_id, props in backfilled.properties("companies").items():
+            voices = props.get("nps_company_responses") or ""
+            if not voices or not members.get(company_id):
+                assert not props.get("nps_company_coverage"), company_id
+                continue
+            share = Fraction(100 * int(voices), members[company_id])
+            want = f"{float((share * 10 + Fraction(1, 2)).__floor__() / 10):.1f}".rstrip("0").rstrip(".")
+            assert _same(props.get("nps_company_coverage"), want), company_id
+            checked += 1
+        assert checked > 50
 
     def test_second_backfill_writes_nothing(self, backfilled: Portal) -> None:
         """A backfill over an unchanged portal finds no drift and sends no update."""

@@ -431,7 +431,7 @@ class TestMigrationToVersion3:
         conn.commit()
         conn.close()
         with Ledger(path) as ledger:
-            assert ledger.schema_version() == SCHEMA_VERSION == 3
+            assert ledger.schema_version() == SCHEMA_VERSION
             rows = {t.key: t for t in ledger.tasks()}
             assert set(rows) == {"401", "402", "at_risk:201:2026-01-01"}
             assert rows["401"] == TaskRow(
@@ -454,3 +454,28 @@ class TestMigrationToVersion3:
             assert [t.key for t in ledger.pending_intents()] == ["402"]
             ledger.confirm_tasks({"402": "9003"})
             assert {t.key: t.task_id for t in ledger.tasks()}["402"] == "9003"
+
+
+class TestMigrationToVersion4:
+    def test_a_version_3_ledger_keeps_contacts_and_companies_and_learns_roles_and_counts(self, tmp_path: Path) -> None:
+        """Schema 3 -> 4 adds a contact's role and a company's contact count; existing rows keep their data."""
+        from connector.ledger.schema import MIGRATIONS
+
+        path = tmp_path / "v3.sqlite"
+        conn = sqlite3.connect(path)
+        for statements in MIGRATIONS[:3]:
+            for statement in statements:
+                conn.execute(statement)
+        conn.execute("INSERT INTO contacts (contact_id, email, company_id) VALUES ('301', 'bo@acme.example', '201')")
+        conn.execute("INSERT INTO companies (company_id, name) VALUES ('201', 'Acme')")
+        conn.execute("PRAGMA user_version = 3")
+        conn.commit()
+        conn.close()
+        with Ledger(path) as ledger:
+            assert ledger.schema_version() == SCHEMA_VERSION == 4
+            assert ledger.contacts()["301"] == ContactRow("301", "bo@acme.example", company_id="201")
+            assert ledger.companies()["201"] == CompanyRow("201", "Acme")
+            ledger.upsert_contacts([ContactRow("301", company_id="201", role="DECISION_MAKER")])
+            ledger.upsert_companies([CompanyRow("201", "Acme", contact_count=12)])
+            assert ledger.contacts()["301"].role == "DECISION_MAKER"
+            assert ledger.companies()["201"].contact_count == 12
