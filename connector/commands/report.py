@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -242,6 +243,7 @@ def insights(
 ) -> dict[str, Any]:
     """The requested views as plain rows: segments (portal first), monthly trend, closed-loop figures."""
     out: dict[str, Any] = {"as_of": format_datetime(as_of)}
+    client = functools.cache(client)  # one HubSpot client for segments and closed loop alike
     contacts = ledger.contacts()
     answers = resolve_answers(ledger.answers(), ledger.aliases())
     segment_of: dict[str, str] | None = None

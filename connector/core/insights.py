@@ -80,9 +80,12 @@ def contact_voices(
         key = (at, id_order(answer.submission_id))
         if (cid, slot) not in held or key > held[(cid, slot)][0]:
             held[(cid, slot)] = (key, value)
+    by_contact: dict[str, dict[str, tuple[_Key, int]]] = {}
+    for (cid, slot), kept in held.items():
+        by_contact.setdefault(cid, {})[slot] = kept
     voices: dict[str, ContactVoice] = {}
-    for cid in sorted({c for c, _ in held}, key=id_order):
-        got = {slot: v for (c, slot), v in held.items() if c == cid}
+    for cid in sorted(by_contact, key=id_order):
+        got = by_contact[cid]
         nps = got.get("nps")
         voices[cid] = ContactVoice(
             company_id=contacts[cid].company_id or "",
@@ -130,11 +133,13 @@ def segment_figures(
         members.setdefault(segment_of.get(company_id) or NO_VALUE, set()).add(company_id)
     for voice in voices.values():
         members.setdefault(segment_of.get(voice.company_id) or NO_VALUE, set()).add(voice.company_id)
+    inside: dict[str, list[ContactVoice]] = {}
+    for voice in voices.values():
+        inside.setdefault(segment_of.get(voice.company_id) or NO_VALUE, []).append(voice)
     everyone = set().union(*members.values()) if members else set()
     out = [_pool(PORTAL, everyone, voices.values(), scoring)]
     for name in sorted(members, key=lambda s: (s == NO_VALUE, s.casefold(), s)):
-        inside = [v for v in voices.values() if (segment_of.get(v.company_id) or NO_VALUE) == name]
-        out.append(_pool(name, members[name], inside, scoring))
+        out.append(_pool(name, members[name], inside.get(name, []), scoring))
     return out
 
 
