@@ -2,10 +2,12 @@
 
 `sync` runs it just before its first write (the transport's write gate), so a quiet sync that
 writes nothing costs no extra call, and a scope already proven by the run's own reads is not
-probed again. `backfill`, and a `sync` without a ledger cursor (which is a backfill), run it
-before pulling, so an admin learns of a problem before a long pull. `check` shows the same
-checks as rows. Each failure is one error naming every missing scope or property: scopes first
-(exit 3), then properties (exit 2).
+probed again. `backfill`, and a `sync` without a ledger cursor (which is a backfill), check the
+properties and the write scopes before pulling (4 calls), so an admin learns of a problem before
+a long pull; the read scopes are proven by the pull's own first reads, and a read the token may
+not make stops the run before any write with every missing scope named (probed only then).
+`check` shows the same checks as rows. Each failure is one error naming every missing scope or
+property: scopes first (exit 3), then properties (exit 2).
 """
 
 from __future__ import annotations
@@ -46,7 +48,12 @@ def run_scopes(settings: Settings) -> list[str]:
     ]
     if settings.followup.enabled:
         needed += hubspot_scopes.OWNERS_READ
-    return [*needed, *hubspot_scopes.object_write("contacts"), *hubspot_scopes.object_write("companies")]
+    return [*needed, *write_scopes()]
+
+
+def write_scopes() -> list[str]:
+    """The object write scopes of a writing run (values and tasks)."""
+    return [*hubspot_scopes.object_write("contacts"), *hubspot_scopes.object_write("companies")]
 
 
 def setup_scopes() -> list[str]:
@@ -68,12 +75,14 @@ class PreflightResult:
         return [s for s in self.scopes if not s.granted]
 
 
-def inspect(client: HubSpotClient, settings: Settings, needed: Sequence[str]) -> PreflightResult:
+def inspect(
+    client: HubSpotClient, settings: Settings, needed: Sequence[str], *, properties: bool = True
+) -> PreflightResult:
     """Probe `needed` scopes and read the property definitions; 401 and unavailability raise, the rest is collected."""
     before = sum(client.stats.values())
     result = PreflightResult()
     listings: dict[str, Sequence[PropertyInfo]] = {}
-    for object_type in OBJECT_TYPES:
+    for object_type in OBJECT_TYPES if properties else ():
         # Listing the properties proves crm.schemas.<type>.read and the token in the same call.
         (scope,) = hubspot_scopes.schema_read(object_type)
         try:
@@ -88,26 +97,62 @@ def inspect(client: HubSpotClient, settings: Settings, needed: Sequence[str]) ->
     return result
 
 
-def preflight(client: HubSpotClient, settings: Settings, log: Any, *, command: str) -> None:
-    """Raise before any write when the token lacks a scope `command` needs (3) or a property is wrong (2)."""
-    result = inspect(client, settings, run_scopes(settings))
-    missing = result.missing_scopes
-    if missing:
-        log.error("preflight.failed", command=command, missing_scopes=[s.scope for s in missing])
+class Preflight:
+    """The preflight of one writing run: its checks before the pull (backfill) and at the write gate."""
+
+    def __init__(self, client: HubSpotClient, settings: Settings, log: Any, *, command: str) -> None:
+        self.client, self.settings, self.log, self.command = client, settings, log, command
+        self._properties_checked = False
+        self._raised: MissingScopeError | None = None
+
+    def before_pull(self) -> None:
+        """Properties and write scopes now (4 calls); read scopes are left to the pull's own reads."""
+        self._run(write_scopes(), properties=True, stage="before_pull")
+        self._properties_checked = True
+
+    def before_first_write(self) -> None:
+        """Every scope the run needs (those its reads proved cost nothing), and the properties if not yet checked."""
+        self._run(run_scopes(self.settings), properties=not self._properties_checked, stage="before_first_write")
+
+    def arm(self) -> None:
+        """Run `before_first_write` just before the run's first write (a run that writes nothing pays nothing)."""
+        self.client.before_first_write(self.before_first_write)
+
+    def explain(self, exc: MissingScopeError) -> MissingScopeError:
+        """A 403 before the first write: probe every scope not yet proven, so one error names them all."""
+        if exc is self._raised or not self.client.write_gate_armed:
+            return exc  # already the preflight's own error, or a write had started: keep it as it is
+        checks = check_scopes(self.client, run_scopes(self.settings))
+        missing = [s for s in checks if not s.granted] or [ScopeCheck(scope, False) for scope in exc.scopes]
+        return self._refuse(missing) if missing else exc
+
+    def _run(self, needed: Sequence[str], *, properties: bool, stage: str) -> None:
+        result = inspect(self.client, self.settings, needed, properties=properties)
+        missing = result.missing_scopes
+        if missing:
+            # Failure path only: probe the scopes not yet proven too, so one error names them all.
+            refused = {s.scope for s in missing}
+            rest = [scope for scope in run_scopes(self.settings) if scope not in refused]
+            raise self._refuse([*missing, *(s for s in check_scopes(self.client, rest) if not s.granted)])
+        status = result.properties
+        if status is not None and status.problems:
+            self.log.error("preflight.failed", command=self.command, properties=status.problems)
+            raise PropertySetupError(f"{status.problem_line()}; `{self.command}` wrote nothing")
+        self.log.info(
+            "preflight.passed",
+            command=self.command,
+            stage=stage,
+            calls=result.calls,
+            probed=[s.scope for s in result.scopes if s.probed],
+            already_proven=[s.scope for s in result.scopes if not s.probed],
+        )
+
+    def _refuse(self, missing: Sequence[ScopeCheck]) -> MissingScopeError:
+        self.log.error("preflight.failed", command=self.command, missing_scopes=[s.scope for s in missing])
         named = ", ".join(f"{s.scope} ({SCOPE_USES.get(s.scope, 'needed')})" for s in missing)
-        raise MissingScopeError(
-            f"the token lacks the scope(s) {named}, which `{command}` needs: grant them to the app or "
+        self._raised = MissingScopeError(
+            f"the token lacks the scope(s) {named}, which `{self.command}` needs: grant them to the app or "
             "Service Key and use its new token; nothing was written",
             scopes=[s.scope for s in missing],
         )
-    status = result.properties
-    if status is not None and status.problems:
-        log.error("preflight.failed", command=command, properties=status.problems)
-        raise PropertySetupError(f"{status.problem_line()}; `{command}` wrote nothing")
-    log.info(
-        "preflight.passed",
-        command=command,
-        calls=result.calls,
-        probed=[s.scope for s in result.scopes if s.probed],
-        already_proven=[s.scope for s in result.scopes if not s.probed],
-    )
+        return self._raised

@@ -7,11 +7,11 @@ from typing import Any
 
 import typer
 
-from connector.commands.preflight import preflight
+from connector.commands.preflight import Preflight
 from connector.commands.progress_bar import terminal_display
 from connector.commands.runtime import Runtime
 from connector.commands.stop import StopSignal
-from connector.errors import Interrupted
+from connector.errors import Interrupted, MissingScopeError
 from connector.hubspot import HubSpotClient
 from connector.ledger import Ledger
 from connector.pipeline.run import SUBMISSIONS_CURSOR, Mode, RunOptions, RunReport, SyncRun
@@ -32,11 +32,16 @@ def run_once(
     client = rt.client(stop)
     started = datetime.now(UTC)
     with rt.ledger(scratch=dry_run) as ledger:
+        preflight: Preflight | None = None
         try:
             if not dry_run:
-                _arm_preflight(rt, client, ledger, mode)
+                preflight = _arm_preflight(rt, client, ledger, mode)
             display = terminal_display(rt.settings.log.format)
             report = SyncRun(rt.settings, client, ledger, rt.log, display=display).execute(opts)
+        except MissingScopeError as exc:
+            if preflight is None:
+                raise
+            raise preflight.explain(exc) from None
         except Interrupted as exc:
             rt.log.warning("run.interrupted", **_interrupted_counts(exc, mode, client, ledger, started))
             raise
@@ -49,16 +54,17 @@ def run_once(
     return report.exit_code
 
 
-def _arm_preflight(rt: Runtime, client: HubSpotClient, ledger: Ledger, mode: Mode) -> None:
-    """Backfills (a first sync is one) check before pulling; a sync checks just before its first write."""
+def _arm_preflight(rt: Runtime, client: HubSpotClient, ledger: Ledger, mode: Mode) -> Preflight:
+    """Backfills (a first sync is one) check properties and write scopes before pulling; every run gates its writes."""
     command = "sync" if mode == "sync" else "backfill"
+    preflight = Preflight(client, rt.settings, rt.log, command=command)
     if mode == "backfill" or ledger.get_cursor(SUBMISSIONS_CURSOR) is None:
         with ledger.lock():
             pass  # another run holding the lock is exit 4 before any HubSpot call, as without a preflight
-        preflight(client, rt.settings, rt.log, command=command)
-        return
+        preflight.before_pull()
     # A quiet sync writes nothing and so pays for no preflight; the gate runs it before the first write.
-    client.before_first_write(lambda: preflight(client, rt.settings, rt.log, command=command))
+    preflight.arm()
+    return preflight
 
 
 def _interrupted_counts(

@@ -107,6 +107,11 @@ class HubSpotTransport:
         """
         self._before_first_write = hook
 
+    @property
+    def write_gate_armed(self) -> bool:
+        """Whether the write gate is still closed: no write has started (or a preflight failed)."""
+        return self._before_first_write is not None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_version={self.api_version.name!r})"
 

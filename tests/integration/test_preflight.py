@@ -116,6 +116,44 @@ class TestNothingIsWrittenWhenThePreflightFails:
         assert _as_admin(portal, "sync", "--as-of", WHEN).exit_code == 0
         assert "990001" in held_tasks(portal)
 
+    @pytest.mark.parametrize("first", ["backfill", "sync"])
+    def test_missing_read_and_write_scopes_are_all_named_before_any_write(
+        self, make_sandbox: Any, tmp_path: Path, api_version: str, first: str
+    ) -> None:
+        """Read scopes are proven by the pull's own reads; any refusal names every missing scope at once."""
+        lacking = ("crm.objects.companies.read", "crm.objects.owners.read", "crm.objects.companies.write")
+        portal = _limited_portal(make_sandbox, tmp_path, api_version, without=lacking)
+        assert _as_admin(portal, "setup").exit_code == 0
+        writes = _writes(portal)
+        result = portal.cli(first, "--as-of", WHEN)
+        assert result.exit_code == 3, result.output
+        for scope in lacking:
+            assert scope in result.output
+        assert "nothing was written" in result.output
+        assert _writes(portal) == writes
+        assert held_tasks(portal) == {}
+
+    def test_a_read_refused_during_an_incremental_sync_names_every_missing_scope(
+        self, make_sandbox: Any, tmp_path: Path, api_version: str
+    ) -> None:
+        """A sync's first refused read (the new answer's company) stops it before any write, naming all scopes."""
+        lacking = ("crm.objects.companies.read", "crm.objects.contacts.write")
+        portal = _limited_portal(make_sandbox, tmp_path, api_version, without=lacking)
+        assert _as_admin(portal, "setup").exit_code == 0
+        assert _as_admin(portal, "backfill", "--as-of", WHEN).exit_code == 0
+        contact = next(c["id"] for c in PORTAL["contacts"] if not c.get("archived") and c.get("companies"))
+        stamp = AS_OF.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        answer = {"id": "990003", "contact_id": contact, "properties": {"hs_survey_type": "NPS", "hs_value": "0"}}
+        answer["properties"]["hs_submission_timestamp"] = stamp
+        portal.post("/_sandbox/feedback_submissions", {"feedback_submissions": [answer]})
+        writes = _writes(portal)
+        result = portal.cli("sync", "--as-of", WHEN)
+        assert result.exit_code == 3, result.output
+        for scope in lacking:
+            assert scope in result.output
+        assert "nothing was written" in result.output
+        assert _writes(portal) == writes
+
     def test_a_property_of_the_wrong_type_exits_2_before_any_write(self, make_portal: Any) -> None:
         """nps_score as text: setup refuses to touch it (exit 2), and a run writes nothing at all."""
         portal: Portal = make_portal(copy.deepcopy(PORTAL))
