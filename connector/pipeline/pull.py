@@ -1,6 +1,7 @@
 """Pull from HubSpot: feedback submissions, the answering contacts, their primary companies.
 
-Backfill lists every submission (listing has no 10,000 cap; associations come inline).
+Backfill searches the configured survey types (see `backfill_submissions` for the arithmetic),
+or lists every submission when the filters do not fit one search.
 Incremental runs search submissions by `hs_lastmodifieddate` (ascending) from the cursor minus a
 look-back for HubSpot's search-index lag, and contacts someone else changed by `lastmodifieddate`;
 search allows one sort rule and stops at 10,000 results, so past that the window restarts at the
@@ -10,7 +11,8 @@ always advances, so it cannot loop).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +24,6 @@ from connector.core.records import chunked, id_order
 from connector.core.values import parse_datetime, to_ms
 from connector.hubspot import (
     ASSOCIATION_BATCH_SIZE,
-    PAGE_SIZE,
     SEARCH_FILTER_GROUPS,
     SEARCH_PAGE_SIZE,
     SEARCH_RESULT_CAP,
@@ -124,6 +125,8 @@ class Puller:
         self.progress = progress or Progress(self.log)
         self.weight_property = weight_property  # the contact property role weights are keyed by
         self._phase: Phase | None = None  # the phase search pages count towards
+        self._on_page: Callable[[Sequence[Record]], None] | None = None  # sees each search page
+        self._ahead: _ReadAhead | None = None  # what the backfill search read ahead, taken once
 
     # ----- feedback submissions
 
@@ -135,12 +138,14 @@ class Puller:
         Listing: ceil(all / 100) calls, every survey type, the contact association inline, no cap.
         Search: ceil(nps / 200) pages of the NPS survey groups only (sliced under the 10,000 cap),
         filtered to [since, until) by HubSpot, plus ceil(nps / 1,000) association batch reads for
-        the contacts. Two `limit=1` searches learn both counts (`total`) first. E.g. 12,008
-        submissions of which 9,800 NPS: listing 121 calls, search 49 + 10 + 2 = 61. Per answer
-        search costs 0.006 calls against listing's 0.01, so listing wins only where a page rounds
-        up (a portal of at most 100 submissions). A search
-        stores only the NPS answers of the range, which is all scoring reads; one the search index
-        has not caught up with yet is read by the next sync's look-back, like any new answer.
+        the contacts. Per answer, search costs 0.006 calls against listing's at least 0.01
+        (all >= nps), so search never costs more, except when both round up to one page: a portal
+        of at most 100 submissions, listing 1 call, search 2. Learning the counts first would cost
+        2 calls on every backfill to save 1 on such a portal, so a backfill searches whenever the
+        filters fit HubSpot's limits (e.g. 12,008 submissions of which 9,800 NPS: listing 121
+        calls, search 49 + 10 = 59). A search stores only the NPS answers of the range, which is
+        all scoring reads; one the search index has not caught up with yet is read by the next
+        sync's look-back, like any new answer.
         """
         ranged = [*self._range_filters(since, until)]
         search_groups = [[*g, *ranged] for g in groups]
@@ -148,23 +153,15 @@ class Puller:
         fits = groups != [[]] and all(len(g) + 2 <= 6 for g in search_groups)
         fits = fits and sum(len(g) + 2 for g in search_groups) <= 18
         if fits:
-            everything = self._count([])
-            nps = self._count(search_groups)
-            by_search = -(-nps // SEARCH_PAGE_SIZE) + -(-nps // ASSOCIATION_BATCH_SIZE)
-            if by_search < -(-everything // PAGE_SIZE):
-                self.log.info("pull.plan", plan="search", nps=nps, all=everything, calls=by_search)
-                records = self.changed_submissions(datetime.fromtimestamp(0, tz=UTC), search_groups)
-                links = self.submission_contacts([r.id for r in records])
-                rows = [row for r in records if (row := answer_row(r, links.get(r.id))) is not None]
-                return rows, "search"
-            self.log.info("pull.plan", plan="list", nps=nps, all=everything, calls=-(-everything // PAGE_SIZE))
+            self.log.info("pull.plan", plan="search", groups=len(search_groups))
+            with _ReadAhead(self) as ahead:
+                records = self.changed_submissions(datetime.fromtimestamp(0, tz=UTC), search_groups, ahead.add)
+                links = ahead.finish([r.id for r in records])
+            self._ahead = ahead
+            rows = [row for r in records if (row := answer_row(r, links.get(r.id))) is not None]
+            return rows, "search"
+        self.log.info("pull.plan", plan="list", reason="too many survey filters for one search")
         return list(self.all_submissions()), "list"
-
-    def _count(self, groups: Sequence[list[dict[str, Any]]]) -> int:
-        page = self.client.search(
-            "feedback_submissions", [{"filters": g} for g in groups], properties=["hs_object_id"], limit=1
-        )
-        return page.total
 
     @staticmethod
     def _range_filters(since: datetime | None, until: datetime | None) -> Iterator[dict[str, str]]:
@@ -183,14 +180,20 @@ class Puller:
                 if row is not None:
                     yield row
 
-    def changed_submissions(self, since: datetime, groups: Sequence[list[dict[str, Any]]]) -> list[Record]:
+    def changed_submissions(
+        self,
+        since: datetime,
+        groups: Sequence[list[dict[str, Any]]],
+        on_page: Callable[[Sequence[Record]], None] | None = None,
+    ) -> list[Record]:
         """Submissions modified at or after `since`, oldest first, across any number of results."""
         query = _Keyset("feedback_submissions", "hs_lastmodifieddate", SUBMISSION_PROPS)
         with self.progress.phase("submissions") as self._phase:
+            self._on_page = on_page
             try:
                 return self._changed_since(query, to_ms(since), groups)
             finally:
-                self._phase = None
+                self._phase, self._on_page = None, None
 
     def changed_contacts(self, since_ms: int, known: Mapping[str, ContactRow]) -> set[str]:
         """Known contacts someone else changed since we last read or wrote them (owner, merge, company)."""
@@ -264,6 +267,8 @@ class Puller:
             results.extend(page.results)
             if self._phase is not None:
                 self._phase.advance(len(page.results))
+            if self._on_page is not None:
+                self._on_page(page.results)
             if page.next_after is None:
                 return results, page.total > len(results)
             after = int(page.next_after)
@@ -294,6 +299,10 @@ class Puller:
         # Slices of 1,000: one association batch read each, ten batch reads; the same calls as one
         # pass over everything, with progress after each slice.
         with self.progress.phase("contacts", total=len(wanted)) as phase:
+            if self._ahead is not None:
+                rest = self._ahead.take_contacts(wanted, refresh)
+                phase.advance(len(wanted) - len(rest))
+                wanted = rest
             for part in chunked(wanted, ASSOCIATION_BATCH_SIZE):
                 self._read_contacts(part, refresh)
                 phase.advance(len(part))
@@ -337,8 +346,20 @@ class Puller:
 
     def companies(self, ids: Iterable[str]) -> tuple[dict[str, CompanyRow], dict[str, dict[str, str | None]]]:
         """Batch-read companies: ledger rows and our properties as HubSpot holds them."""
+        wanted = list(dict.fromkeys(ids))
+        if self._ahead is None:
+            return self._read_companies(wanted)
+        rows, current, rest = self._ahead.take_companies(wanted)
+        self._ahead = None  # contacts and companies taken: the read-ahead is spent
+        if rest:
+            more_rows, more_current = self._read_companies(rest)
+            rows.update(more_rows)
+            current.update(more_current)
+        return rows, current
+
+    def _read_companies(self, wanted: list[str]) -> tuple[dict[str, CompanyRow], dict[str, dict[str, str | None]]]:
         ours = self.names.all_company_properties()
-        result = self.client.batch_read("companies", list(dict.fromkeys(ids)), [*COMPANY_PROPS, *ours])
+        result = self.client.batch_read("companies", wanted, [*COMPANY_PROPS, *ours])
         # Coverage needs each company's contacts: association batch reads of 1,000 companies
         # (ceil(companies / 1,000) calls, plus a page per 500 more contacts of one company).
         found = [rec.id for rec in result.records]
@@ -353,6 +374,113 @@ class Puller:
             )
             current[rec.id] = {p: rec.properties.get(p) for p in ours}
         return rows, current
+
+
+class _ReadAhead:
+    """While the backfill search pages on, read what the run reads after it, in full batches.
+
+    The search is held to the search limit (5 a second) and every other read to the 10-second
+    one, so reading alongside hides those reads from the wall time, which then approaches the
+    search's own floor. Each step waits for a full batch (1,000 submissions for an association
+    read; 1,000 contacts: ten batch reads and one association read; 1,000 companies likewise),
+    so the calls are the ceil(n / size) of one pass afterwards. One worker thread does the reads
+    in order, so only it touches the queues; the run takes the results after `finish`, and
+    `Puller.contacts` / `Puller.companies` read only what the read-ahead did not.
+    """
+
+    def __init__(self, puller: Puller) -> None:
+        self._puller = puller
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+        self._futures: list[Future[None]] = []
+        self._pending: list[str] = []  # submissions queued (main thread)
+        self._asked: set[str] = set()
+        # The worker's own state from here on.
+        self.links: dict[str, str | None] = {}
+        self._contact_queue: list[str] = []
+        self._contacts_asked: set[str] = set()
+        self._refresh = ContactRefresh()
+        self._company_queue: list[str] = []
+        self._companies_asked: set[str] = set()
+        self._companies: dict[str, CompanyRow] = {}
+        self._company_current: dict[str, dict[str, str | None]] = {}
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, records: Sequence[Record]) -> None:
+        """Queue the ids of a search page; each full batch of 1,000 goes to the worker."""
+        for future in self._futures:
+            failure = future.exception() if future.done() else None
+            if failure is not None:
+                raise failure  # a refused read stops the run now, not after the search
+        for rec in records:
+            if rec.id not in self._asked:
+                self._asked.add(rec.id)
+                self._pending.append(rec.id)
+        while len(self._pending) >= ASSOCIATION_BATCH_SIZE:
+            batch, self._pending = self._pending[:ASSOCIATION_BATCH_SIZE], self._pending[ASSOCIATION_BATCH_SIZE:]
+            self._futures.append(self._pool.submit(self._step, batch, False))
+
+    def finish(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """Read the rest (partial batches too) and wait; every id's contact."""
+        self._pending += [i for i in dict.fromkeys(ids) if i not in self._asked]
+        self._futures.append(self._pool.submit(self._step, self._pending, True))
+        self._pending = []
+        for future in self._futures:
+            future.result()
+        return self.links
+
+    def _step(self, submissions: list[str], flush: bool) -> None:
+        if submissions:
+            links = self._puller.submission_contacts(submissions)
+            self.links.update(links)
+            for contact_id in links.values():
+                if contact_id and contact_id not in self._contacts_asked:
+                    self._contacts_asked.add(contact_id)
+                    self._contact_queue.append(contact_id)
+        size = ASSOCIATION_BATCH_SIZE
+        while len(self._contact_queue) >= size or (flush and self._contact_queue):
+            part, self._contact_queue = self._contact_queue[:size], self._contact_queue[size:]
+            before = set(self._refresh.contacts)
+            self._puller._read_contacts(part, self._refresh)
+            for cid in set(self._refresh.contacts) - before:
+                company = self._refresh.contacts[cid].company_id
+                if company and company not in self._companies_asked:
+                    self._companies_asked.add(company)
+                    self._company_queue.append(company)
+        while len(self._company_queue) >= size or (flush and self._company_queue):
+            part, self._company_queue = self._company_queue[:size], self._company_queue[size:]
+            rows, current = self._puller._read_companies(part)
+            self._companies.update(rows)
+            self._company_current.update(current)
+
+    def take_contacts(self, wanted: Sequence[str], into: ContactRefresh) -> list[str]:
+        """Move the contacts read ahead that `wanted` names into `into`; the ids still to read."""
+        read, aliases = self._refresh.contacts, self._refresh.aliases
+        missing = set(self._refresh.missing)
+        rest: list[str] = []
+        for wanted_id in wanted:
+            survivor = aliases.get(wanted_id, wanted_id)
+            if survivor in read:
+                into.contacts[survivor] = read[survivor]
+                into.current[survivor] = self._refresh.current[survivor]
+            elif wanted_id in missing:
+                into.missing.append(wanted_id)
+            else:
+                rest.append(wanted_id)
+        into.aliases.update({old: new for old, new in aliases.items() if new in into.contacts})
+        return rest
+
+    def take_companies(
+        self, wanted: Sequence[str]
+    ) -> tuple[dict[str, CompanyRow], dict[str, dict[str, str | None]], list[str]]:
+        """The companies read ahead that `wanted` names (a deleted one stays absent), and the ids still to read."""
+        rows = {cid: self._companies[cid] for cid in wanted if cid in self._companies}
+        current = {cid: self._company_current[cid] for cid in rows}
+        return rows, current, [cid for cid in wanted if cid not in self._companies_asked]
 
 
 def modified_ms(rec: Record) -> int | None:

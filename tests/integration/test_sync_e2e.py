@@ -357,13 +357,16 @@ class TestSearchLag:
 
 
 class TestReadPlan:
-    @pytest.mark.parametrize(("size", "plan"), [(600, "search"), (90, "list")])
+    # Six survey ids besides the three types: more filter groups than one search takes (5).
+    MANY_SURVEYS = '[scoring]\nsurvey_ids = ["s1", "s2", "s3", "s4", "s5", "s6"]\n'
+
+    @pytest.mark.parametrize(("size", "plan", "extra"), [(600, "search", ""), (90, "list", MANY_SURVEYS)])
     def test_backfill_reads_by_the_cheaper_plan_and_gets_the_same_values(
-        self, make_portal: Any, size: int, plan: str
+        self, make_portal: Any, size: int, plan: str, extra: str
     ) -> None:
-        """600 submissions: searching the NPS ones costs fewer calls than listing 6 pages; 90 fit one list page."""
+        """The NPS answers by search; every submission listed when the survey filters do not fit one search."""
         fixture = generate_portal(size, seed=21, now=AS_OF)
-        portal: Portal = make_portal(copy.deepcopy(fixture), NO_TASKS)
+        portal: Portal = make_portal(copy.deepcopy(fixture), NO_TASKS + extra)
         assert portal.cli("setup").exit_code == 0
         result = portal.cli("backfill", "--as-of", AS_OF.isoformat())
         assert result.exit_code == 0, result.output
