@@ -20,7 +20,7 @@ A later move to HubSpot's generated `hubspot-sdk` would replace this module and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from importlib import metadata
 from typing import Any, Literal
 
@@ -114,11 +114,36 @@ def api_factory(version: ApiVersion) -> Any:
                 setattr(configuration, key, value)
         client = api_client_package.ApiClient(configuration=configuration)
         client.user_agent = f"hubspot-api-client-python; {metadata.version('hubspot-api-client')}"
+        _fast_datetimes(client)
         if version.name != "v3":
             _route_to(client, version)
         return getattr(api_client_package, api_name)(api_client=client)
 
     return factory
+
+
+def _fast_datetimes(client: Any) -> None:
+    """Read the SDK's datetimes with `datetime.fromisoformat`, falling back to the SDK's own parser.
+
+    The SDK parses every `createdAt`/`updatedAt` with dateutil (about 0.1 ms each, two per
+    record): 2 s of CPU in a 10,000-answer backfill, most of it after the search, in the wall
+    time. HubSpot sends ISO 8601 (`2026-11-30T09:15:00.123Z`), which `fromisoformat` reads (3.11+)
+    some 50 times faster to the same value; any other string goes to the SDK's parser unchanged.
+    """
+    name = "_ApiClient__deserialize_datetime"  # the SDK's private (name-mangled) hook
+    sdk_parse = getattr(client, name, None)
+    if sdk_parse is None:
+        return
+
+    def parse(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        return sdk_parse(value)
+
+    setattr(client, name, parse)
 
 
 def _route_to(client: Any, version: ApiVersion) -> None:

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import hubspot.crm.objects
 import pytest
+from dateutil.parser import isoparse
 
 from connector.errors import ConfigError
 from connector.hubspot import HubSpotClient, RecordFailure, TaskInput
 from connector.hubspot.retry import RetryPolicy
-from connector.hubspot.versions import VERSIONS, api_version
+from connector.hubspot.versions import VERSIONS, api_factory, api_version
 from tests.fakes import FakeClock
 from tests.hubspot.test_hubspot_client import TOKEN, Reply, Seen, StubHubSpot, page, record
 
@@ -245,3 +247,23 @@ class TestSchedule:
         assert VERSIONS["v3"].status(date(2027, 4, 1)) == "unsupported since 2027-03-30"
         assert VERSIONS["v3"].unsupported(date(2027, 3, 30))
         assert not VERSIONS["2026-09"].unsupported(date(2028, 3, 7))
+
+
+class TestDatetimes:
+    """The SDK's datetimes are read with `fromisoformat`, to the same instant dateutil gives."""
+
+    @pytest.mark.parametrize("version", list(VERSIONS))
+    @pytest.mark.parametrize(
+        "text",
+        ["2026-11-30T09:15:00Z", "2026-11-30T09:15:00.123Z", "2026-11-30T09:15:00.123456+01:00", "2026-11-30"],
+    )
+    def test_the_same_instant_as_the_sdks_parser(self, version: str, text: str) -> None:
+        api = api_factory(api_version(version))(hubspot.crm.objects, "BasicApi", {})
+        parsed = api.api_client._ApiClient__deserialize_datetime(text)
+        assert parsed == isoparse(text)
+        assert (parsed.tzinfo is None) == (isoparse(text).tzinfo is None)
+
+    def test_a_string_fromisoformat_cannot_read_goes_to_the_sdks_parser(self) -> None:
+        api = api_factory(api_version("2026-09"))(hubspot.crm.objects, "BasicApi", {})
+        parsed = api.api_client._ApiClient__deserialize_datetime("Nov 30 2026 09:15 UTC")
+        assert (parsed.year, parsed.month, parsed.day, parsed.hour) == (2026, 11, 30, 9)
