@@ -23,11 +23,13 @@ import json
 import math
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -89,30 +91,72 @@ def _run(config: Path, cmd: list[str]) -> tuple[int, float, int, dict[str, Any]]
     return proc.returncode, wall, rss // 1024, summary
 
 
-def _minimum(phase: str, s: dict[str, Any], nps: int) -> tuple[int, str]:
-    """The fewest calls the documented page and batch sizes allow for what the phase moved."""
+PREFLIGHT = 4  # issue 11: 2 property lists + 2 write-scope probes before a run's first write
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the minimum of a phase depends on beyond the run summary."""
+
+    nps: int  # scored submissions (NPS, CSAT, CES) in the portal
+    open_followups: int = 0  # open follow-up tasks in the ledger before the phase
+    reread_contacts: int = 0  # contacts with a new answer
+    reread_companies: int = 0  # their primary companies
+
+
+def _minimum(phase: str, s: dict[str, Any], ctx: Context) -> tuple[int, str]:
+    """The fewest calls the documented page and batch sizes allow for what the phase moved.
+
+    Data reads at the documented sizes (search 200, batch read 100, association batch read
+    1,000, batch write 100), plus what correctness and safety need: the preflight before the
+    first write (issue 11), the company contact counts for coverage (issue 13), the deleted
+    contacts list of a sync, and one read per 100 open follow-ups.
+    """
     c, k = s.get("contacts_scored", 0), s.get("companies_scored", 0)
     cu, ku, t = s.get("contacts_updated", 0), s.get("companies_updated", 0), s.get("tasks_created", 0)
-    new = s.get("new_answers", 0)
+    new, nps = s.get("new_answers", 0), ctx.nps
     ceil = math.ceil
+    tasks = 1 + 1 + ceil(t / 100) if t else 0
+    tasks_text = f" + owners + task check + ⌈{t}/100⌉ creates" if t else ""
+    writes = ceil(cu / 100) + ceil(ku / 100)
     if phase == "backfill":
-        calls = ceil(nps / 200) + ceil(nps / 1000) + ceil(c / 100) + ceil(c / 1000) + ceil(k / 100)
-        calls += ceil(cu / 100) + ceil(ku / 100) + (1 + 1 + ceil(t / 100) if t else 0)
+        calls = ceil(nps / 200) + ceil(nps / 1000) + ceil(c / 100) + ceil(c / 1000) + ceil(k / 100) + ceil(k / 1000)
+        calls += writes + tasks + PREFLIGHT
         formula = (
-            f"⌈{nps}/200⌉+⌈{nps}/1000⌉ submissions + ⌈{c}/100⌉+⌈{c}/1000⌉ contacts + ⌈{k}/100⌉ companies"
-            f" + ⌈{cu}/100⌉+⌈{ku}/100⌉ writes" + (f" + owners + task check + ⌈{t}/100⌉ creates" if t else "")
+            f"⌈{nps}/200⌉+⌈{nps}/1000⌉ submissions + ⌈{c}/100⌉+⌈{c}/1000⌉ contacts + ⌈{k}/100⌉+⌈{k}/1000⌉ companies"
+            f" + ⌈{cu}/100⌉+⌈{ku}/100⌉ writes{tasks_text} + {PREFLIGHT} preflight"
         )
         return calls, formula
+    statuses = ceil(ctx.open_followups / 100)
+    if phase.startswith("sync") and not new:
+        return 2 + 1 + statuses, f"2 searches + 1 deleted-contacts list + ⌈{ctx.open_followups}/100⌉ task statuses"
     if phase.startswith("sync"):
-        calls = 2 + (ceil(new / 1000) + 1 + ceil(cu / 100) + ceil(ku / 100) if new else 0)
-        formula = "2 searches" + (f" + ⌈{new}/1000⌉ associations + 1 contacts + writes" if new else "")
+        rc, rk = ctx.reread_contacts, ctx.reread_companies
+        calls = 2 + 1 + statuses + ceil(new / 1000) + ceil(rc / 100) + ceil(rc / 1000) + ceil(rk / 100)
+        calls += ceil(rk / 1000) + writes + tasks + (PREFLIGHT if cu or ku or t else 0)
+        formula = (
+            f"2 searches + 1 deleted-contacts list + ⌈{ctx.open_followups}/100⌉ task statuses + ⌈{new}/1000⌉ answers'"
+            f" contacts + ⌈{rc}/100⌉+⌈{rc}/1000⌉ contacts + ⌈{rk}/100⌉+⌈{rk}/1000⌉ companies"
+            f" + ⌈{cu}/100⌉+⌈{ku}/100⌉ writes{tasks_text}" + (f" + {PREFLIGHT} preflight" if cu or ku or t else "")
+        )
         return calls, formula
     return 33, "fresh portal: 2 group lists + 2 group creates + 2 property lists + 27 property creates"
 
 
+def _open_followups(ledger: Path) -> int:
+    if not ledger.exists():
+        return 0
+    with sqlite3.connect(ledger) as db:
+        (n,) = db.execute(
+            "SELECT count(*) FROM tasks WHERE state = 'created' AND status = 'open' AND submission_id IS NOT NULL"
+        ).fetchone()
+    return int(n)
+
+
 def _phase(
-    url: str, config: Path, name: str, cmd: list[str], rate: float, nps: int, search_rate: float = SEARCH_PER_S
+    url: str, config: Path, name: str, cmd: list[str], rate: float, ctx: Context, search_rate: float = SEARCH_PER_S
 ) -> dict[str, Any]:
+    ctx = replace(ctx, open_followups=_open_followups(config.parent / "l.sqlite"))
     before = _call(url, "/_sandbox/stats")
     code, wall, rss, summary = _run(config, cmd)
     after = _call(url, "/_sandbox/stats")
@@ -123,7 +167,7 @@ def _phase(
     calls = after["calls"] - before["calls"]
     searches = routes.get("search", 0)
     floor = max((calls - searches) / (rate / 10), searches / search_rate)
-    minimum, formula = _minimum(name.split(",")[0], summary, nps)
+    minimum, formula = _minimum(name.split(",")[0], summary, ctx)
     return {
         "phase": name,
         "exit": code,
@@ -158,10 +202,13 @@ def bench(size: int, rate: int, time_scale: float) -> list[dict[str, Any]]:
         # The submissions that feed a score (NPS, CSAT, CES): what the backfill must read.
         scored = ("NPS", "CSAT", "CES")
         nps = sum(1 for s in snapshot["feedback_submissions"] if s["properties"].get("hs_survey_type") in scored)
-        phases = [_phase(url, config, "setup", ["setup"], scaled, nps, SEARCH_PER_S * time_scale)]
-        phases.append(_phase(url, config, "backfill", ["backfill"], scaled, nps, SEARCH_PER_S * time_scale))
-        phases.append(_phase(url, config, "sync, quiet", ["sync"], scaled, nps, SEARCH_PER_S * time_scale))
-        contacts = [c["id"] for c in snapshot["contacts"] if not c.get("archived")][: max(1, size // 100)]
+        ctx = Context(nps)
+        search = SEARCH_PER_S * time_scale
+        phases = [_phase(url, config, "setup", ["setup"], scaled, ctx, search)]
+        phases.append(_phase(url, config, "backfill", ["backfill"], scaled, ctx, search))
+        phases.append(_phase(url, config, "sync, quiet", ["sync"], scaled, ctx, search))
+        live = [c for c in snapshot["contacts"] if not c.get("archived")][: max(1, size // 100)]
+        contacts = [c["id"] for c in live]
         fresh = [
             {
                 "contact_id": contacts[i % len(contacts)],
@@ -174,7 +221,12 @@ def bench(size: int, rate: int, time_scale: float) -> list[dict[str, Any]]:
             for i in range(max(1, size // 100))
         ]
         _call(url, "/_sandbox/feedback_submissions", {"feedback_submissions": fresh})
-        phases.append(_phase(url, config, f"sync, {len(fresh)} new", ["sync"], scaled, nps, SEARCH_PER_S * time_scale))
+        answering = {contacts[i % len(contacts)] for i in range(len(fresh))}
+        companies = {
+            str(link["id"]) for c in live if c["id"] in answering for link in c.get("companies", []) if link["primary"]
+        }
+        ctx = replace(ctx, reread_contacts=len(answering), reread_companies=len(companies))
+        phases.append(_phase(url, config, f"sync, {len(fresh)} new", ["sync"], scaled, ctx, search))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
