@@ -14,7 +14,8 @@ the finish keeps any N+1 calls more than one window apart at HubSpot too, whatev
 `RateLimiter.observe` reads HubSpot's ``X-HubSpot-RateLimit-*`` headers (sent on non-search
 answers) so that other integrations spending the same budget slow us down instead of causing
 429s: a lower `-Max` lowers our own ceiling, and a `-Remaining` at or below the low-water mark
-holds new calls for one `-Interval-Milliseconds`.
+holds new calls for one `-Interval-Milliseconds` when other apps spent the budget, or lowers our
+ceiling by the low-water mark when our own calls did (our window then spaces the next ones).
 
 Clock and sleep are injectable; all state is guarded by one lock per limiter (thread-safe).
 """
@@ -91,6 +92,12 @@ class RollingWindowLimiter:
             self.waited_s += wait
             self._sleep(wait)
 
+    def used(self) -> int:
+        """Our calls in the window now: finished within the last period, and in flight."""
+        with self._lock:
+            horizon = self._clock() - self.period
+            return sum(1 for t in self._finished if t > horizon) + self._in_flight
+
     def release(self) -> None:
         """Mark one in-flight call as finished now."""
         with self._lock:
@@ -165,6 +172,14 @@ class RateLimiter:
         if low_water is None:
             low_water = max(2, (maximum or self.burst.max_calls) // 20)
         if remaining > low_water:
+            return 0.0
+        # Every call HubSpot still counts has finished within our window too, so this never
+        # overstates the others. When the budget went to us alone, our own window already spaces
+        # the next calls: keep `low_water` for the portal's other apps instead of pausing a whole
+        # interval (a full pause after each burst would add 10 s to every large push).
+        others = (maximum or self.burst.max_calls) - remaining - self.burst.used()
+        if others <= 0:
+            self.burst.lower_max_calls(max(1, (maximum or self.burst.max_calls) - low_water))
             return 0.0
         pause_s = (interval_ms / 1000.0) if interval_ms and interval_ms > 0 else self.burst.period
         self.burst.pause(pause_s)

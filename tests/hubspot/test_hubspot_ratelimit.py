@@ -162,6 +162,39 @@ class TestRateLimiter:
             assert clock.now == pytest.approx(start + 10.0)
         assert limits.budget_pauses == 1
 
+    def test_low_remaining_spent_by_our_own_calls_keeps_headroom_instead_of_pausing(self) -> None:
+        """181 of our calls in the window and 9 remaining: nobody else is spending; no pause, 9 kept free."""
+        clock = FakeClock()
+        limits = RateLimiter(requests_per_10s=190, clock=clock, sleep=clock.sleep)
+        for _ in range(181):
+            with limits.slot():
+                pass
+        headers = {
+            "X-HubSpot-RateLimit-Remaining": "9",
+            "X-HubSpot-RateLimit-Max": "190",
+            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        }
+        assert limits.observe(headers) == 0.0
+        assert limits.budget_pauses == 0
+        assert limits.burst.max_calls == 181
+        start = clock.now
+        with limits.slot():  # the 182nd waits for the oldest call to leave the window, not a whole pause
+            pass
+        assert clock.now - start == pytest.approx(10.0)
+        starts = run_calls(limits.burst, clock, 400, latency=0.01)
+        assert max_in_any_window(starts, 10.0) <= 181
+
+    def test_low_remaining_with_few_calls_of_ours_still_pauses(self) -> None:
+        """20 of ours and 9 remaining: the portal's other apps spent 161, so new calls wait one interval."""
+        clock = FakeClock()
+        limits = RateLimiter(requests_per_10s=190, clock=clock, sleep=clock.sleep)
+        for _ in range(20):
+            with limits.slot():
+                pass
+        headers = {"X-HubSpot-RateLimit-Remaining": "9", "X-HubSpot-RateLimit-Max": "190"}
+        assert limits.observe(headers) == pytest.approx(10.0)
+        assert limits.budget_pauses == 1
+
     def test_plenty_remaining_changes_nothing(self) -> None:
         """A healthy budget does not slow anything down."""
         clock = FakeClock()
