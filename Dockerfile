@@ -10,7 +10,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     NPS_CONFIG=/etc/nps-connector/nps-connector.toml \
-    NPS_LEDGER__PATH=/data/nps-ledger.sqlite
+    NPS_LEDGER__PATH=/data/nps-ledger.sqlite \
+    MPLCONFIGDIR=/tmp/matplotlib
 COPY --from=build /install /usr/local
 # A fixed uid/gid (10001) so runAsUser/fsGroup in the manifests and volume ownership match.
 RUN groupadd --system --gid 10001 nps \
@@ -19,7 +20,8 @@ RUN groupadd --system --gid 10001 nps \
 USER 10001:10001
 WORKDIR /data
 # The ledger (SQLite, with its -wal/-shm and .lock files) lives here: mount a persistent volume.
-# The root filesystem can be read-only; only /data and /tmp (dry runs) are written.
+# The root filesystem can be read-only; only /data and /tmp (dry runs, the chart cache of
+# `report --format html`) are written.
 VOLUME ["/data"]
 # SIGTERM (docker stop, Kubernetes) stops a run gracefully: exit 143, progress kept, within 10 s.
 STOPSIGNAL SIGTERM

@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check connector tests benchmarks
-	$(BIN)/ruff format --check connector tests benchmarks
+	$(BIN)/ruff check connector tests benchmarks scripts
+	$(BIN)/ruff format --check connector tests benchmarks scripts
 
 imports: $(STAMP)
 	$(BIN)/lint-imports
@@ -39,7 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scoring_bench.py
 	$(BIN)/python benchmarks/sync_bench.py --sizes 1000,10000 --rate 190
 	$(BIN)/python benchmarks/sync_bench.py --sizes 10000 --rate 100 --json benchmarks/results/sync-100.json
-	$(BIN)/python benchmarks/sync_bench.py --sizes 100000 --rate 190 --time-scale 10 --json benchmarks/results/sync-100k.json
+	$(BIN)/python benchmarks/sync_bench.py --sizes 100000 --rate 190 --json benchmarks/results/sync-100k.json
 	$(BIN)/python benchmarks/sandbox_bench.py
 
 clean:

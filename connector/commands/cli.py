@@ -227,7 +227,14 @@ def backfill(
 @app.command(cls=_Command)
 def report(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table, csv or json")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="table, csv, json, or html: one self-contained page with every view (needs --output).",
+        ),
+    ] = "table",
     output: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Write to this file instead of stdout (its folder must exist).")
     ] = None,
@@ -243,12 +250,12 @@ def report(
         bool, typer.Option("--closed-loop", help="Detractor follow-ups: completed, on time, median time, overdue.")
     ] = False,
 ) -> None:
-    """Per-company scores from the ledger; or segments, the monthly trend and closed-loop figures."""
+    """Per-company scores from the ledger; or segments, the monthly trend and closed-loop figures; or an HTML page."""
     from connector.commands.report import Views, check_format, check_output, check_views, write_insights, write_report
     from connector.commands.runtime import check_as_of, parse_as_of
 
-    views = Views(by=by, trend=trend, closed_loop=closed_loop)
-    check_format(fmt)
+    views = Views.for_format(fmt, by=by, trend=trend, closed_loop=closed_loop)
+    check_format(fmt, output)
     check_views(views, fmt)
     check_output(output)
     moment = parse_as_of(as_of)

@@ -1,4 +1,4 @@
-"""`report`: per-company scores from the ledger, or segments, monthly trend and closed-loop figures."""
+"""`report`: per-company scores from the ledger, or segments, monthly trend, closed-loop figures, an HTML page."""
 
 from __future__ import annotations
 
@@ -21,9 +21,12 @@ from rich.table import Table
 from connector.config import Settings
 from connector.core.insights import (
     FollowupTask,
+    at_risk_companies,
     closed_loop,
+    company_figures,
     contact_voices,
     monthly_trend,
+    nps_distribution,
     segment_figures,
     segment_row,
 )
@@ -82,13 +85,15 @@ def _typed(value: Any, kind: str | None) -> Any:
     return value
 
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "html")
 
 
-def check_format(fmt: str) -> None:
-    """Refuse an unknown `--format` before anything is opened."""
+def check_format(fmt: str, output: Path | None = None) -> None:
+    """Refuse an unknown `--format`, and `--format html` without `--output`, before anything is opened."""
     if fmt not in FORMATS:
         raise ConfigError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    if fmt == "html" and output is None:
+        raise ConfigError("--format html: give --output FILE, e.g. --output nps-report.html")
 
 
 def check_output(output: Path | None) -> None:
@@ -113,8 +118,10 @@ def _write(output: Path, write: Callable[[TextIO], object]) -> None:
 
 
 def write_report(ledger: Ledger, settings: Settings, fmt: str, output: Path | None, as_of: datetime) -> None:
-    """`report`: the per-company rows in `fmt`, to `output` or stdout."""
-    check_format(fmt)
+    """`report`: the per-company rows in `fmt` (table, csv, json), to `output` or stdout."""
+    check_format(fmt, output)
+    if fmt == "html":
+        raise ValueError("--format html holds every view: write it with write_insights")  # a wiring bug
     rows = company_rows(ledger, settings, as_of)
     if fmt == "table":
         table = Table(title=f"NPS per company ({len(rows)})")
@@ -189,6 +196,12 @@ class Views:
     trend: bool = False
     closed_loop: bool = False
 
+    @classmethod
+    def for_format(cls, fmt: str, by: str | None, trend: bool, closed_loop: bool) -> Views:
+        """The views asked for; `--format html` holds them all (segments only with `--by`)."""
+        everything = fmt == "html"
+        return cls(by=by, trend=trend or everything, closed_loop=closed_loop or everything)
+
     @property
     def any(self) -> bool:
         """Whether any insights view is asked for (else the per-company report, unchanged)."""
@@ -241,26 +254,38 @@ def followup_tasks(ledger: Ledger, client: HubSpotClient) -> list[FollowupTask]:
 def insights(
     ledger: Ledger, settings: Settings, views: Views, as_of: datetime, client: Callable[[], HubSpotClient]
 ) -> dict[str, Any]:
-    """The requested views as plain rows: segments (portal first), monthly trend, closed-loop figures."""
-    out: dict[str, Any] = {"as_of": format_datetime(as_of)}
+    """The requested views as plain rows, after the portal's figures, its 0-10 distribution and companies at risk.
+
+    Always: `as_of`, `window_days`, `benchmarks`, `portal` (the `(all)` segment row), `distribution`,
+    `companies` (each against the benchmarks) and `at_risk` (ledger only, no HubSpot call); then
+    `by` and `segments` (portal first), `trend`, `followup_target_hours` and `closed_loop` as asked.
+    """
+    out: dict[str, Any] = {"as_of": format_datetime(as_of), "window_days": settings.scoring.window_days}
     client = functools.cache(client)  # one HubSpot client for segments and closed loop alike
     contacts = ledger.contacts()
     answers = resolve_answers(ledger.answers(), ledger.aliases())
+    card = build_scorecard(answers, contacts, as_of, settings.scoring, settings.properties)
+    scored = list(card.company_values)
+    voices = contact_voices(answers, contacts, as_of, settings.scoring)
+    benchmarks = settings.report.benchmarks
+    out["benchmarks"] = dict(benchmarks)
     segment_of: dict[str, str] | None = None
     if views.by is not None:
-        card = build_scorecard(answers, contacts, as_of, settings.scoring, settings.properties)
-        scored = list(card.company_values)
         segment_of = company_segments(client(), scored, views.by) if scored else {}
         if scored and not segment_of:
             # HubSpot ignores an unknown property in a batch read: a typo would look like "(none)" only.
             typer.echo(
                 f"warning: no scored company has a value for {views.by!r}; is the property name right?", err=True
             )
-        voices = contact_voices(answers, contacts, as_of, settings.scoring)
-        figures = segment_figures(voices, segment_of, scored, settings.scoring)
+    figures = segment_figures(voices, segment_of or {}, scored, settings.scoring)
+    out["portal"] = segment_row(figures[0], benchmarks)
+    out["distribution"] = nps_distribution(voices.values())
+    names = {cid: company.name or "" for cid, company in ledger.companies().items()}
+    out["companies"] = company_figures(card.company_scores, names, settings.hubspot.portal_id, benchmarks)
+    out["at_risk"] = at_risk_companies(out["companies"])
+    if views.by is not None:
         out["by"] = views.by
-        out["benchmarks"] = dict(settings.report.benchmarks)
-        out["segments"] = [segment_row(f, settings.report.benchmarks) for f in figures]
+        out["segments"] = [segment_row(f, benchmarks) for f in figures]
     if views.trend or views.by is not None:
         months = settings.report.trend_months
         out["trend"] = monthly_trend(answers, contacts, as_of, settings.scoring, segment_of, months)
@@ -280,10 +305,16 @@ def write_insights(
     views: Views,
     client: Callable[[], HubSpotClient],
 ) -> None:
-    """`report --by/--trend/--closed-loop`: the views in `fmt`, to `output` or stdout."""
-    check_format(fmt)
+    """`report --by/--trend/--closed-loop` or `--format html`: the views in `fmt`, to `output` or stdout."""
+    check_format(fmt, output)
     check_views(views, fmt)
     data = insights(ledger, settings, views, as_of, client)
+    if fmt == "html" and output is not None:
+        from connector.commands.html_report import render_html  # matplotlib loads only for this format
+
+        page = render_html(data)
+        _write(output, lambda handle: handle.write(page))
+        return
     if fmt == "json":
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":

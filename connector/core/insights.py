@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from connector.config import ScoringSettings
+from connector.core.followup import record_link
 from connector.core.records import id_order
 from connector.core.satisfaction import (
     CES_EASY_FROM,
@@ -35,6 +36,7 @@ from connector.core.scoring import (
     parse_nps_value,
     round_half_away,
     round_sqrt_half_away,
+    rounded_company_values,
 )
 from connector.model import AnswerRow, ContactRow
 
@@ -209,6 +211,63 @@ def benchmark_differences(score: float | None, benchmarks: Mapping[str, float]) 
     return {
         f"vs {name}": None if score is None else round_half_away(score - value, 1) for name, value in benchmarks.items()
     }
+
+
+def nps_distribution(voices: Iterable[ContactVoice]) -> list[dict[str, int]]:
+    """The 0-10 scores of the NPS voices (one per contact in the window, as the portal NPS counts them)."""
+    counts = [0] * 11
+    for voice in voices:
+        if voice.nps is not None:
+            counts[voice.nps] += 1
+    return [{"score": score, "voices": count} for score, count in enumerate(counts)]
+
+
+COMPANY_RECORD = "0-2"  # HubSpot's object type id of companies, in record links
+
+
+def company_figures(
+    scores: Mapping[str, CompanyScore | None],
+    names: Mapping[str, str],
+    portal_id: str,
+    benchmarks: Mapping[str, float],
+) -> list[dict[str, Any]]:
+    """Every scored company as written to HubSpot, against each benchmark line, in id order.
+
+    `reasons` names why a company is at risk: `detractor` (its category) and/or `falling` (its
+    trend below 0 at one decimal, as written: a company shown with trend 0 is not called falling).
+    """
+    rows: list[dict[str, Any]] = []
+    for company_id in sorted(scores, key=id_order):
+        score = scores[company_id]
+        if score is None:
+            continue
+        rounded = rounded_company_values(score)
+        reasons = []
+        if score.category == "detractor":
+            reasons.append("detractor")
+        if rounded.trend is not None and rounded.trend < 0:
+            reasons.append("falling")
+        row: dict[str, Any] = {
+            "company_id": company_id,
+            "name": names.get(company_id) or "",
+            "nps": rounded.score,
+            "category": score.category,
+            "n": score.responses,
+            "margin_of_error": rounded.margin_of_error,
+            "trend": rounded.trend,
+            "reasons": reasons,
+            "link": record_link(portal_id, COMPANY_RECORD, company_id) or None,
+        }
+        row.update(benchmark_differences(rounded.score, benchmarks))
+        rows.append(row)
+    return rows
+
+
+def at_risk_companies(companies: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The companies of `company_figures` in the detractor category or with a falling trend, worst NPS first."""
+    rows = [dict(r) for r in companies if r["reasons"]]
+    rows.sort(key=lambda r: (r["nps"], r["trend"] if r["trend"] is not None else 0.0, id_order(r["company_id"])))
+    return rows
 
 
 def month_ends(as_of: datetime, months: int) -> list[datetime]:
