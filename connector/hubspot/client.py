@@ -141,6 +141,7 @@ class HubSpotClient(HubSpotTransport):
             properties=list(properties),
             limit=limit,
             after=None if after is None else str(after),
+            local_vars_configuration=_config(self._objects_search),
         )
         response = self._call(
             f"{object_type}.search",
@@ -190,8 +191,10 @@ class HubSpotClient(HubSpotTransport):
         return result
 
     def _read_chunk(self, object_type: str, chunk: list[str], properties: Sequence[str]) -> BatchReadResult:
+        config = _config(self._objects_batch)
         request = BatchReadInputSimplePublicObjectId(
-            inputs=[SimplePublicObjectId(id=i) for i in chunk],
+            inputs=[SimplePublicObjectId(id=i, local_vars_configuration=config) for i in chunk],
+            local_vars_configuration=config,
             properties=list(properties),
             properties_with_history=[],
         )
@@ -236,10 +239,15 @@ class HubSpotClient(HubSpotTransport):
     def _update_chunk(
         self, object_type: str, chunk: list[str], updates: Mapping[str, Mapping[str, str]], result: BatchWriteResult
     ) -> None:
+        config = _config(self._objects_batch)
         request = BatchInputSimplePublicObjectBatchInput(
             inputs=[
-                SimplePublicObjectBatchInput(id=i, properties=dict(updates[i]), object_write_trace_id=i) for i in chunk
-            ]
+                SimplePublicObjectBatchInput(
+                    id=i, properties=dict(updates[i]), object_write_trace_id=i, local_vars_configuration=config
+                )
+                for i in chunk
+            ],
+            local_vars_configuration=config,
         )
         try:
             response = self._call(
@@ -278,8 +286,13 @@ class HubSpotClient(HubSpotTransport):
         operation = f"associations.{from_type}.{to_type}"
         while pending:
             chunk, pending = pending[:ASSOCIATION_BATCH_SIZE], pending[ASSOCIATION_BATCH_SIZE:]
+            config = _config(self._associations_batch)
             request = BatchInputPublicFetchAssociationsBatchRequest(
-                inputs=[PublicFetchAssociationsBatchRequest(id=i, after=after) for i, after in chunk]
+                inputs=[
+                    PublicFetchAssociationsBatchRequest(id=i, after=after, local_vars_configuration=config)
+                    for i, after in chunk
+                ],
+                local_vars_configuration=config,
             )
             response = self._call(
                 operation,
@@ -412,7 +425,7 @@ class HubSpotClient(HubSpotTransport):
         created: list[str] = []
         chunks = list(chunked(inputs, BATCH_SIZE))
         for index, chunk in enumerate(chunks):
-            request = batch_create_request(chunk)
+            request = batch_create_request(chunk, _config(self._objects_batch))
             try:
                 response = self._call(
                     "tasks.batch_create",
@@ -460,3 +473,14 @@ class HubSpotClient(HubSpotTransport):
 def _names_no_record(message: str) -> bool:
     """Whether a refusal is about the request itself (every record would fail alike), not one record."""
     return "PROPERTY_DOESNT_EXIST" in message or "does not exist" in message
+
+
+def _config(api: Any) -> Any:
+    """The SDK configuration of `api`, for the request models built for it.
+
+    A generated model built without one makes its own copy of the default configuration (about
+    45 µs, a logger set-up each time): 1,000 of them per association batch read, 100 per batch
+    update. Passing the client's own changes nothing else: it is what the SDK passes to the
+    models it deserialises.
+    """
+    return api.api_client.configuration

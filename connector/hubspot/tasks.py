@@ -23,31 +23,38 @@ TASK_TO_COMPANY = 192  # HUBSPOT_DEFINED task -> company
 BODY_PROPERTY = "hs_task_body"
 
 
-def batch_create_request(inputs: Sequence[TaskInput]) -> Any:
-    """The SDK body of ``POST /crm/v3/objects/tasks/batch/create`` for `inputs`.
+def batch_create_request(inputs: Sequence[TaskInput], config: Any = None) -> Any:
+    """The SDK body of ``POST /crm/v3/objects/tasks/batch/create`` for `inputs` (`config`: the SDK's, see `_config`).
 
     No `objectWriteTraceId` is set, so HubSpot creates the batch all-or-nothing: an error
     answer means none of it was created.
     """
     return BatchInputSimplePublicObjectBatchInputForCreate(
         inputs=[
-            SimplePublicObjectInputForCreate(properties=dict(task.properties), associations=_associations(task))
+            SimplePublicObjectInputForCreate(
+                properties=dict(task.properties),
+                associations=_associations(task, config),
+                local_vars_configuration=config,
+            )
             for task in inputs
-        ]
+        ],
+        local_vars_configuration=config,
     )
 
 
-def _associations(task: TaskInput) -> list[Any]:
-    links = [_link(task.contact_id, TASK_TO_CONTACT)] if task.contact_id else []
+def _associations(task: TaskInput, config: Any) -> list[Any]:
+    links = [_link(task.contact_id, TASK_TO_CONTACT, config)] if task.contact_id else []
     if task.company_id:
-        links.append(_link(task.company_id, TASK_TO_COMPANY))
+        links.append(_link(task.company_id, TASK_TO_COMPANY, config))
     return links
 
 
-def _link(to_id: str, type_id: int) -> Any:
+def _link(to_id: str, type_id: int, config: Any) -> Any:
+    spec = AssociationSpec(
+        association_category="HUBSPOT_DEFINED", association_type_id=type_id, local_vars_configuration=config
+    )
     return PublicAssociationsForObject(
-        to=PublicObjectId(id=to_id),
-        types=[AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=type_id)],
+        to=PublicObjectId(id=to_id, local_vars_configuration=config), types=[spec], local_vars_configuration=config
     )
 
 
