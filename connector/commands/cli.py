@@ -324,7 +324,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated portal.")] = 7,
     workdir: Annotated[Path | None, typer.Option(metavar="DIR", help="Keep the demo config and ledger here.")] = None,
 ) -> None:
-    """Sandbox with a generated portal + setup + backfill + report, all in one."""
+    """Sandbox with a generated portal + setup + backfill + report, all in one (and the HTML report)."""
     from connector.commands.demo import run_demo
 
     raise typer.Exit(run_demo(size, seed, workdir))

@@ -1,4 +1,4 @@
-"""`demo`: a sandbox with a generated portal, then setup + backfill + report against it."""
+"""`demo`: a sandbox with a generated portal, then setup + backfill + report (table and HTML page) against it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from connector.commands.report import write_report
+from connector.commands.report import Views, write_insights, write_report
 from connector.commands.runtime import Runtime
 from connector.commands.setup import setup_command
 from connector.commands.sync import run_once
@@ -21,7 +21,7 @@ DEMO_TOKEN = "demo-token"  # the sandbox's own token; not a HubSpot secret
 
 
 def run_demo(size: int, seed: int, workdir: Path | None) -> int:
-    """Run the whole data path against a local sandbox and print the per-company report."""
+    """Run the whole data path against a local sandbox; print the per-company report, write the HTML one."""
     work = workdir or Path(tempfile.mkdtemp(prefix="nps-demo-"))
     work.mkdir(parents=True, exist_ok=True)
     portal = generate_portal(size, seed=seed)
@@ -43,8 +43,13 @@ def run_demo(size: int, seed: int, workdir: Path | None) -> int:
             typer.echo("$ nps-connector backfill")
             run_once(rt, "backfill", datetime.now(UTC))
             typer.echo("$ nps-connector report")
+            page = work / "nps-report.html"
             with rt.ledger() as ledger:
                 write_report(ledger, rt.settings, "table", None, datetime.now(UTC))
+                typer.echo(f"$ nps-connector report --format html --output {page}")
+                views = Views.for_format("html", by=None, trend=False, closed_loop=False)
+                write_insights(ledger, rt.settings, "html", page, datetime.now(UTC), views, rt.client)
+            typer.echo(f"demo: open {page} in a browser for the HTML report")
         except ConnectorError as exc:
             typer.echo(f"error: {exc}", err=True)
             return exc.exit_code
