@@ -63,23 +63,50 @@ def contact_voices(
     answers: Iterable[AnswerRow], contacts: Mapping[str, ContactRow], end: datetime, scoring: ScoringSettings
 ) -> dict[str, ContactVoice]:
     """Each existing contact with a company: its latest valid answers per metric in (end - window, end] (and before)."""
+    return _voices_at(_prepare(answers, contacts, scoring), contacts, end, scoring)
+
+
+# An answer that can be a voice: (contact, time, order key, metric, value); classified and parsed once.
+_Prepared = tuple[str, datetime, _Key, str, int]
+
+
+def _prepare(
+    answers: Iterable[AnswerRow], contacts: Mapping[str, ContactRow], scoring: ScoringSettings
+) -> list[_Prepared]:
+    """The answers of existing contacts with a company, with their metric and valid value (others dropped)."""
+    out: list[_Prepared] = []
+    for answer in answers:
+        cid = answer.contact_id
+        if cid is None:
+            continue
+        contact = contacts.get(cid)
+        if contact is None or not contact.exists or not contact.company_id:
+            continue
+        metric, value = _metric(answer, scoring)
+        if metric is None or value is None:
+            continue
+        at = answer.submitted_at
+        out.append((cid, at, (at, id_order(answer.submission_id)), metric, value))
+    return out
+
+
+def _voices_at(
+    prepared: Iterable[_Prepared], contacts: Mapping[str, ContactRow], end: datetime, scoring: ScoringSettings
+) -> dict[str, ContactVoice]:
     if end.utcoffset() is None:
         raise ValueError("end must be timezone-aware")
     window = timedelta(days=scoring.window_days)
     start, prev = end - window, end - 2 * window
     held: dict[tuple[str, str], tuple[_Key, int]] = {}  # (contact, slot) -> (order key, value)
-    for answer in answers:
-        cid = answer.contact_id
-        at = answer.submitted_at
-        if cid is None or at > end or at <= prev:
+    for cid, at, key, metric, value in prepared:
+        if at > end or at <= prev:
             continue
-        contact = contacts.get(cid)
-        if contact is None or not contact.exists or not contact.company_id:
-            continue
-        slot, value = _slot(answer, scoring, at > start)
-        if slot is None or value is None:
-            continue
-        key = (at, id_order(answer.submission_id))
+        if at > start:
+            slot = metric
+        elif metric == "nps":
+            slot = "before"
+        else:
+            continue  # CSAT and CES have no trend
         if (cid, slot) not in held or key > held[(cid, slot)][0]:
             held[(cid, slot)] = (key, value)
     by_contact: dict[str, dict[str, tuple[_Key, int]]] = {}
@@ -100,11 +127,9 @@ def contact_voices(
     return voices
 
 
-def _slot(answer: AnswerRow, scoring: ScoringSettings, in_window: bool) -> tuple[str | None, int | None]:
+def _metric(answer: AnswerRow, scoring: ScoringSettings) -> tuple[str | None, int | None]:
     if is_nps_answer(answer, scoring.survey_types, scoring.survey_ids):
-        return ("nps" if in_window else "before"), parse_nps_value(answer.raw_value)
-    if not in_window:
-        return None, None  # CSAT and CES have no trend
+        return "nps", parse_nps_value(answer.raw_value)
     if is_nps_answer(answer, scoring.csat_survey_types, scoring.csat_survey_ids):
         return "csat", parse_csat_value(answer.raw_value, scoring.csat_values)
     if is_nps_answer(answer, scoring.ces_survey_types, scoring.ces_survey_ids):
@@ -299,8 +324,9 @@ def monthly_trend(
 ) -> list[dict[str, Any]]:
     """Rolling-window NPS at each month end: one row per month for the portal, and per segment when given."""
     rows: list[dict[str, Any]] = []
+    prepared = _prepare(answers, contacts, scoring)  # classified and parsed once for every month end
     for end in month_ends(as_of, months):
-        voices = contact_voices(answers, contacts, end, scoring)
+        voices = _voices_at(prepared, contacts, end, scoring)
         figures = segment_figures(voices, segment_of or {}, (), scoring)
         if segment_of is None:
             figures = figures[:1]
