@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from connector.commands import charts
+from connector.core.insights import CLOSED_LOOP_COLUMNS
 from connector.core.values import format_number
 
 NA = "–"  # an empty cell: no value (too few voices, or nothing to measure)
@@ -334,16 +335,7 @@ def _closed_loop(data: Mapping[str, Any]) -> str:
     else:
         summary = '<p class="note"><b id="closed-loop-followups">0</b> detractor follow-ups so far.</p>'
     head = ["Owner", "Follow-ups", "Completed", "%", f"Within {_n(target)} h", "%", "Median h", "Open", "Overdue"]
-    keys = (
-        "followups",
-        "completed",
-        "completed_share",
-        "on_time",
-        "on_time_share",
-        "median_hours_to_complete",
-        "open",
-        "overdue",
-    )
+    keys = CLOSED_LOOP_COLUMNS[1:]  # after the owner
     body = [[_e("all owners" if r["owner"] == PORTAL else r["owner"]), *(_n(r.get(k)) for k in keys)] for r in rows]
     table = _table(
         "closed-loop-table",

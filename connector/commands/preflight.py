@@ -120,20 +120,15 @@ class Preflight:
 
     def explain(self, exc: MissingScopeError) -> MissingScopeError:
         """A 403 before the first write: probe every scope not yet proven, so one error names them all."""
-        if exc is self._raised or not self.client.write_gate_armed:
+        if exc is self._raised or not self.client.write_gate_armed or not exc.scopes:
             return exc  # already the preflight's own error, or a write had started: keep it as it is
-        checks = check_scopes(self.client, run_scopes(self.settings))
-        missing = [s for s in checks if not s.granted] or [ScopeCheck(scope, False) for scope in exc.scopes]
-        return self._refuse(missing) if missing else exc
+        return self._refuse_all([ScopeCheck(scope, False, str(exc)) for scope in exc.scopes])
 
     def _run(self, needed: Sequence[str], *, properties: bool, stage: str) -> None:
         result = inspect(self.client, self.settings, needed, properties=properties)
         missing = result.missing_scopes
         if missing:
-            # Failure path only: probe the scopes not yet proven too, so one error names them all.
-            refused = {s.scope for s in missing}
-            rest = [scope for scope in run_scopes(self.settings) if scope not in refused]
-            raise self._refuse([*missing, *(s for s in check_scopes(self.client, rest) if not s.granted)])
+            raise self._refuse_all(missing)
         status = result.properties
         if status is not None and status.problems:
             self.log.error("preflight.failed", command=self.command, properties=status.problems)
@@ -146,6 +141,12 @@ class Preflight:
             probed=[s.scope for s in result.scopes if s.probed],
             already_proven=[s.scope for s in result.scopes if not s.probed],
         )
+
+    def _refuse_all(self, refused: Sequence[ScopeCheck]) -> MissingScopeError:
+        """Failure path only: probe the run's scopes not yet proven too, so one error names them all."""
+        known = {s.scope for s in refused}
+        rest = [scope for scope in run_scopes(self.settings) if scope not in known]
+        return self._refuse([*refused, *(s for s in check_scopes(self.client, rest) if not s.granted)])
 
     def _refuse(self, missing: Sequence[ScopeCheck]) -> MissingScopeError:
         self.log.error("preflight.failed", command=self.command, missing_scopes=[s.scope for s in missing])

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from connector.config import Settings
 from connector.core.insights import (
+    CLOSED_LOOP_COLUMNS,
     FollowupTask,
     at_risk_companies,
     closed_loop,
@@ -174,17 +175,6 @@ SEGMENT_COLUMNS = (
     "ces_n",
 )
 TREND_COLUMNS = ("month", "month_end", "segment", "nps", "n", "margin_of_error")
-CLOSED_LOOP_COLUMNS = (
-    "owner",
-    "followups",
-    "completed",
-    "completed_share",
-    "on_time",
-    "on_time_share",
-    "median_hours_to_complete",
-    "open",
-    "overdue",
-)
 TASK_READ = ("hs_task_status", "hs_task_completion_date", "hs_lastmodifieddate")
 
 

@@ -357,6 +357,20 @@ class FollowupTask:
     completed_at: datetime | None  # None while the task is open
 
 
+# The keys of a closed-loop row (`_loop_row`), in the order the exports show them.
+CLOSED_LOOP_COLUMNS = (
+    "owner",
+    "followups",
+    "completed",
+    "completed_share",
+    "on_time",
+    "on_time_share",
+    "median_hours_to_complete",
+    "open",
+    "overdue",
+)
+
+
 def closed_loop(tasks: Iterable[FollowupTask], as_of: datetime, target_hours: float) -> list[dict[str, Any]]:
     """Per owner (all owners first): follow-ups, completed share, share on time, median hours, open, overdue."""
     by_owner: dict[str, list[FollowupTask]] = {}
